@@ -1,0 +1,134 @@
+"""Assembly: settings in, one running smokejumper out (HTTP server, Bolt, outbox)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+
+from bot.config import Settings
+from bot.domain.clock import Clock, utcnow
+from bot.incidents import flows, jobs
+from bot.intake.build import build_pipeline
+from bot.outbox.worker import OutboxWorker
+from bot.runtime import Runtime
+from bot.store import migrate
+from bot.store.database import create_engine, ping, session_factory
+from handlers.http.errors import error_middleware
+from handlers.http.health import Readiness
+from handlers.http.routes import add_routes
+from handlers.slack.register import register_slack
+from integrations.slack.adapter import SlackWorkspace
+from integrations.slack.client import build_web_client
+from integrations.slack.config import SlackConfig
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Smokejumper:
+    """One process: web server, Bolt app, outbox worker; start() then stop()."""
+
+    settings: Settings
+    clock: Clock = utcnow
+    run_outbox: bool = True
+    runtime: Runtime = field(init=False)
+    bolt: AsyncApp = field(init=False)
+    worker: OutboxWorker = field(init=False)
+    web_app: web.Application = field(init=False)
+    _runner: web.AppRunner | None = field(default=None, init=False)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
+    _socket_mode: AsyncSocketModeHandler | None = field(default=None, init=False)
+    port: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        settings = self.settings
+        settings.require_slack()
+        assert settings.slack_bot_token is not None and settings.slack_signing_secret is not None
+        slack_config = SlackConfig(
+            bot_token=settings.slack_bot_token,
+            api_url=settings.slack_api_url,
+            channel_create_per_minute=settings.slack_channel_create_per_minute,
+            messages_per_second_per_channel=settings.slack_messages_per_second_per_channel,
+            max_rate_limit_retries=settings.slack_max_rate_limit_retries,
+        )
+        web_client = build_web_client(slack_config)
+        engine = create_engine(settings.database_url, settings.database_schema)
+        sessions = session_factory(engine)
+        chat = SlackWorkspace(web_client, slack_config)
+        self.runtime = Runtime(
+            settings=settings, engine=engine, sessions=sessions, chat=chat, clock=self.clock
+        )
+        self.worker = OutboxWorker(
+            sessions,
+            {
+                jobs.OPEN_CHANNEL: lambda job: flows.open_incident_channel(self.runtime, job),
+                jobs.REFRESH_CARD: lambda job: flows.refresh_card(self.runtime, job),
+                jobs.ANNOUNCE_SIGNAL_RESOLVED: lambda job: flows.announce_signal_resolved(
+                    self.runtime, job
+                ),
+                jobs.POST_NOTE: lambda job: flows.post_note(self.runtime, job),
+            },
+            clock=self.clock,
+            concurrency=settings.outbox_workers,
+            poll_seconds=settings.outbox_poll_seconds,
+        )
+        self.runtime.wake_outbox = self.worker.wake
+        self.bolt = AsyncApp(
+            client=web_client,
+            signing_secret=settings.slack_signing_secret.get_secret_value(),
+            process_before_response=False,
+        )
+        register_slack(self.bolt, self.runtime)
+        readiness = Readiness({"database": lambda: ping(engine), "slack": chat.check_auth})
+        self.web_app = web.Application(middlewares=[error_middleware])
+        add_routes(
+            self.web_app,
+            settings=settings,
+            bolt=self.bolt,
+            pipeline=build_pipeline(settings, sessions, self.clock),
+            clock=self.clock,
+            readiness=readiness,
+            on_accepted=self.worker.wake,
+        )
+
+    async def start(self, host: str = "127.0.0.1", port: int = 3000) -> None:
+        """Migrate, then serve; returns once the port is bound."""
+        if self.settings.migrate_on_start:
+            await migrate.upgrade(self.runtime.engine)
+        self._runner = web.AppRunner(self.web_app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        server = site._server
+        sockets = getattr(server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else port
+        if self.run_outbox:
+            self._tasks.append(asyncio.create_task(self.worker.run_forever()))
+        app_token = self.settings.slack_app_token
+        if app_token is not None and app_token.get_secret_value():
+            self._socket_mode = AsyncSocketModeHandler(self.bolt, app_token.get_secret_value())
+            await self._socket_mode.connect_async()  # type: ignore[no-untyped-call]
+            log.info("Socket Mode connected")
+        log.info("smokejumper listening on http://%s:%s", host, self.port)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def stop(self) -> None:
+        self.worker.stop()
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._socket_mode is not None:
+            await self._socket_mode.close_async()  # type: ignore[no-untyped-call]
+        if self._runner is not None:
+            await self._runner.cleanup()
+        await self.runtime.engine.dispose()

@@ -1,0 +1,113 @@
+"""The `smokejumper` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError, load_settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from bot.app import Smokejumper
+
+    settings = load_settings()
+    app = Smokejumper(settings)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await app.start(args.host, args.port)
+        try:
+            await stop.wait()
+        finally:
+            await app.stop()
+
+    asyncio.run(run())
+    return 0
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    from bot.sandbox import run_sandbox
+
+    print(asyncio.run(run_sandbox(database_url=args.database_url)))
+    return 0
+
+
+def _db(args: argparse.Namespace) -> int:
+    from bot.store import migrate
+    from bot.store.database import create_engine
+
+    settings = load_settings()
+
+    async def run() -> str:
+        engine = create_engine(settings.database_url, settings.database_schema)
+        try:
+            if args.db_command == "upgrade":
+                await migrate.upgrade(engine, args.revision)
+            return f"database at revision {await migrate.current(engine)}"
+        finally:
+            await engine.dispose()
+
+    print(asyncio.run(run()))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="smokejumper",
+        description="ChatOps incident bot: the AI recommends, the system decides.",
+    )
+    parser.add_argument(
+        "--log-level", default=None, help="DEBUG, INFO, WARNING or ERROR (sandbox: WARNING)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the bot (Slack, alert intake, health)")
+    serve.add_argument("--host", default="0.0.0.0")  # noqa: S104  (a server listens on all)
+    serve.add_argument("--port", type=int, default=3000)
+    serve.set_defaults(func=_serve)
+
+    sandbox = sub.add_parser(
+        "sandbox", help="run the bot against the built-in Slack emulator and print the conversation"
+    )
+    sandbox.add_argument(
+        "--database-url", default=None, help="defaults to a fresh SQLite file in a temporary folder"
+    )
+    sandbox.set_defaults(func=_sandbox)
+
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_sub.add_parser("upgrade", help="apply migrations")
+    upgrade.add_argument("revision", nargs="?", default="head")
+    db_sub.add_parser("current", help="show the schema revision")
+    db.set_defaults(func=_db)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level_name = args.log_level or ("WARNING" if args.command == "sandbox" else "INFO")
+    logging.basicConfig(
+        level=getattr(logging, str(level_name).upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        print(f"smokejumper: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""Configuration from the environment, validated once at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./smokejumper.db"
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message names it and says why."""
+
+
+class Settings(BaseSettings):
+    """Every setting smokejumper reads, with its environment variable name."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SMOKEJUMPER_", extra="ignore", populate_by_name=True
+    )
+
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias="SLACK_SIGNING_SECRET"
+    )
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
+    slack_api_url: str | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    database_schema: str | None = Field(default=None, pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    generic_webhook_secret: SecretStr | None = None
+    pagerduty_webhook_secret: SecretStr | None = None
+    alertmanager_token: SecretStr | None = None
+    announce_channel: str | None = None
+    responders: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    environment: str = "production"
+    channel_name_template: str = "inc-{date}-{service}-{number}"
+    group_by: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["service", "alertname"]
+    )
+    max_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    generic_max_age_seconds: int = Field(default=300, gt=0)
+    pagerduty_max_age_seconds: int = Field(default=3600, gt=0)
+    slack_channel_create_per_minute: float = Field(default=20.0, gt=0)
+    slack_messages_per_second_per_channel: float = Field(default=1.0, gt=0)
+    slack_max_rate_limit_retries: int = Field(default=5, ge=0)
+    outbox_workers: int = Field(default=4, ge=1)
+    outbox_poll_seconds: float = Field(default=0.5, gt=0)
+    public_url: str | None = None
+    migrate_on_start: bool = True
+
+    @field_validator("responders", "group_by", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
+        """Accept comma-separated lists from the environment."""
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("group_by")
+    @classmethod
+    def _group_by_not_empty(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("must name at least one label, or 'fingerprint'")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if value.startswith(("postgresql://", "postgres://")):
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if value.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
+        if not value.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        return value
+
+    def require_slack(self) -> None:
+        """Refuse to serve Slack without the credentials Bolt needs."""
+        missing = [
+            name
+            for name, value in (
+                ("SLACK_BOT_TOKEN", self.slack_bot_token),
+                ("SLACK_SIGNING_SECRET", self.slack_signing_secret),
+            )
+            if value is None or not value.get_secret_value()
+        ]
+        if missing:
+            raise ConfigError(f"{', '.join(missing)} is not set: the Slack app needs it to start")
+        token = self.slack_bot_token.get_secret_value() if self.slack_bot_token else ""
+        if not token.startswith("xoxb-"):
+            raise ConfigError("SLACK_BOT_TOKEN is invalid: a bot token starts with 'xoxb-'")
+        app_token = self.slack_app_token.get_secret_value() if self.slack_app_token else ""
+        if app_token and not app_token.startswith("xapp-"):
+            raise ConfigError("SLACK_APP_TOKEN is invalid: an app-level token starts with 'xapp-'")
+
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file in use, if any."""
+        if self.database_url.startswith("sqlite+aiosqlite:///"):
+            return Path(self.database_url.removeprefix("sqlite+aiosqlite:///"))
+        return None
+
+
+_ENV_NAMES = {
+    "slack_bot_token": "SLACK_BOT_TOKEN",
+    "slack_signing_secret": "SLACK_SIGNING_SECRET",
+    "slack_app_token": "SLACK_APP_TOKEN",
+}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; a bad one raises ConfigError with one line naming it."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "settings"
+        env_name = _ENV_NAMES.get(field, f"SMOKEJUMPER_{field.upper()}")
+        reason = first["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"{env_name} is invalid: {reason}") from None

@@ -1,0 +1,16 @@
+"""Errors that carry an HTTP-ready, user-facing explanation."""
+
+from __future__ import annotations
+
+
+class IntakeError(Exception):
+    """A client's mistake: status 4xx, a stable code and a message naming the problem."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+    def as_json(self) -> dict[str, str]:
+        return {"error": self.code, "message": self.message}

@@ -1,0 +1,101 @@
+"""Block Kit for the incident card and the channel announcements."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.slack_text import clip, escape
+from bot.store.models import IncidentRow
+
+SEVERITY_ICON = {"critical": "🔴", "error": "🟠", "warning": "🟡", "info": "🔵"}
+STATUS_ICON = {
+    "triggered": "🚨",
+    "acknowledged": "👀",
+    "mitigated": "🩹",
+    "resolved": "✅",
+    "closed": "📁",
+}
+
+
+def card_marker(incident_id: int) -> str:
+    """The block_id that identifies an incident's card among the bot's messages."""
+    return f"incident-card-{incident_id}"
+
+
+def card_text(incident: IncidentRow) -> str:
+    return f"Incident #{incident.id}: {incident.title} ({incident.severity}, {incident.status})"
+
+
+def incident_card(incident: IncidentRow) -> list[dict[str, Any]]:
+    """The pinned card: title, severity, service, status, source links, ticket."""
+    assert incident.id is not None
+    status = incident.status + (" · signal resolved" if incident.signal_resolved else "")
+    fields = [
+        ("Severity", f"{SEVERITY_ICON.get(incident.severity, '')} {incident.severity}"),
+        ("Status", f"{STATUS_ICON.get(incident.status, '')} {status}"),
+        ("Service", escape(incident.service)),
+        ("Environment", escape(incident.environment)),
+        ("Signals", str(incident.signal_count)),
+        (
+            "Triggered",
+            f"<!date^{int(incident.triggered_at.timestamp())}^{{date_short_pretty}} "
+            f"{{time}}|{incident.triggered_at.isoformat()}>",
+        ),
+    ]
+    links = [
+        f"<{escape(link['url'])}|{escape(clip(link['title'], 80))}>"
+        for link in incident.links[:8]
+        if link.get("url", "").startswith(("http://", "https://"))
+    ]
+    ticket = incident.ticket_ref or "_no ticket yet_"
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "header",
+            "block_id": card_marker(incident.id),
+            "text": {"type": "plain_text", "text": clip(f"#{incident.id} {incident.title}", 150)},
+        },
+        {
+            "type": "section",
+            "block_id": f"incident-fields-{incident.id}",
+            "fields": [{"type": "mrkdwn", "text": f"*{k}*\n{v}"} for k, v in fields],
+        },
+    ]
+    if links:
+        blocks.append(
+            {
+                "type": "section",
+                "block_id": f"incident-links-{incident.id}",
+                "text": {"type": "mrkdwn", "text": clip("*Sources* " + " · ".join(links), 3000)},
+            }
+        )
+    blocks.append(
+        {
+            "type": "context",
+            "block_id": f"incident-ticket-{incident.id}",
+            "elements": [
+                {"type": "mrkdwn", "text": f"*Ticket:* {escape(ticket)}"},
+                {"type": "mrkdwn", "text": f"source: {escape(incident.source)}"},
+                {"type": "mrkdwn", "text": f"id: `{incident.correlation_id}`"},
+            ],
+        }
+    )
+    return blocks
+
+
+def topic(incident: IncidentRow) -> str:
+    return clip(f"{incident.severity.upper()} · {incident.service} · {incident.title}", 250)
+
+
+def announcement(incident: IncidentRow, channel_id: str) -> str:
+    icon = SEVERITY_ICON.get(incident.severity, "")
+    return (
+        f"{icon} Incident #{incident.id} opened: {escape(clip(incident.title, 200))} "
+        f"({incident.severity}, {escape(incident.service)}) → <#{channel_id}>"
+    )
+
+
+def signal_resolved_message(alertname: str, summary: str) -> str:
+    return (
+        f"✅ Signal resolved: *{escape(clip(alertname, 150))}* — {escape(clip(summary, 300))}\n"
+        "The incident stays open until a responder resolves it."
+    )

@@ -1,0 +1,23 @@
+"""The standard intake pipeline, assembled from its stages."""
+
+from __future__ import annotations
+
+from bot.config import Settings
+from bot.domain.clock import Clock
+from bot.intake.pipeline import Pipeline
+from bot.intake.stages.group import Group
+from bot.intake.stages.incident import OpenOrUpdateIncident
+from bot.intake.stages.normalize import Normalize
+from bot.intake.stages.parse import Parse
+from bot.intake.stages.persist import Persist
+from bot.intake.stages.verify import Verify
+from bot.store.database import SessionFactory
+
+
+def build_pipeline(settings: Settings, sessions: SessionFactory, clock: Clock) -> Pipeline:
+    """verify → parse → normalize → persist → group → incident."""
+    return Pipeline(
+        request_stages=[Verify(), Parse(), Normalize(settings.environment, settings.group_by)],
+        database_stages=[Persist(), Group(), OpenOrUpdateIncident(clock)],
+        sessions=sessions,
+    )

@@ -1,0 +1,68 @@
+"""Per-request facts that flow through the intake stages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain.signals import Signal
+from bot.ports.alerts import AlertSource
+
+
+class Disposition(StrEnum):
+    """What became of one signal."""
+
+    OPENED = "opened"
+    ATTACHED = "attached"
+    DUPLICATE = "duplicate"
+    RESOLVED = "resolved"
+    RESOLVED_WITHOUT_INCIDENT = "resolved_without_incident"
+
+
+@dataclass
+class SignalOutcome:
+    signal: Signal
+    signal_id: int | None = None
+    group_key: str = ""
+    incident_id: int | None = None
+    disposition: Disposition | None = None
+
+
+@dataclass
+class IntakeContext:
+    """Everything one webhook delivery carries and produces."""
+
+    source: AlertSource
+    headers: Mapping[str, str]
+    content_type: str
+    body: bytes
+    received_at: datetime
+    correlation_id: str
+    document: Any = None
+    payload: Any = None
+    outcomes: list[SignalOutcome] = field(default_factory=list)
+    session: AsyncSession | None = None
+
+    def db(self) -> AsyncSession:
+        assert self.session is not None, "a database stage ran outside the transaction"
+        return self.session
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON answer to the sender."""
+        counts: dict[str, int] = {}
+        for outcome in self.outcomes:
+            key = outcome.disposition.value if outcome.disposition else "ignored"
+            counts[key] = counts.get(key, 0) + 1
+        incidents = sorted({o.incident_id for o in self.outcomes if o.incident_id is not None})
+        return {
+            "status": "accepted",
+            "correlation_id": self.correlation_id,
+            "signals": len(self.outcomes),
+            "outcomes": counts,
+            "incidents": incidents,
+        }

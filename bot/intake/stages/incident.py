@@ -1,0 +1,164 @@
+"""Stage: open or update incidents, log what happened, enqueue the Slack side."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain.clock import Clock
+from bot.domain.events import EventKind
+from bot.domain.signals import Severity, SignalStatus
+from bot.eventlog import service as eventlog
+from bot.incidents import jobs
+from bot.incidents import service as incidents
+from bot.intake.context import Disposition, IntakeContext, SignalOutcome
+from bot.outbox import service as outbox
+from bot.store.models import IncidentRow, SignalRow
+
+
+class OpenOrUpdateIncident:
+    name = "incident"
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+
+    async def __call__(self, ctx: IntakeContext) -> None:
+        for outcome in ctx.outcomes:
+            if outcome.disposition is Disposition.DUPLICATE:
+                continue
+            if outcome.signal.status is SignalStatus.FIRING:
+                await self._firing(ctx, outcome)
+            else:
+                await self._resolved(ctx, outcome)
+
+    async def _firing(self, ctx: IntakeContext, outcome: SignalOutcome) -> None:
+        session, now, signal = ctx.db(), self._clock(), outcome.signal
+        incident, created = await incidents.open_or_attach(session, signal, outcome.group_key, now)
+        assert incident.id is not None
+        outcome.incident_id = incident.id
+        outcome.disposition = Disposition.OPENED if created else Disposition.ATTACHED
+        await self._link_signal(session, outcome)
+        worse = Severity(signal.severity).rank > Severity(incident.severity).rank
+        await session.execute(
+            update(IncidentRow)
+            .where(col(IncidentRow.id) == incident.id)
+            .values(
+                signal_count=IncidentRow.signal_count + 1,
+                signal_resolved=False,
+                updated_at=now,
+                version=IncidentRow.version + 1,
+                **({"severity": signal.severity.value} if worse else {}),
+            )
+        )
+        data = {
+            "signal_id": outcome.signal_id,
+            "fingerprint": signal.fingerprint,
+            "source": signal.source,
+            "group_key": outcome.group_key,
+        }
+        if created:
+            eventlog.record(
+                session,
+                kind=EventKind.INCIDENT_OPENED,
+                actor=signal.source,
+                summary=f"Incident opened by {signal.source}: {signal.summary[:200]}",
+                correlation_id=ctx.correlation_id,
+                at=now,
+                incident_id=incident.id,
+                data=data,
+            )
+            await outbox.enqueue(
+                session,
+                kind=jobs.OPEN_CHANNEL,
+                incident_id=incident.id,
+                correlation_id=ctx.correlation_id,
+                now=now,
+            )
+        else:
+            eventlog.record(
+                session,
+                kind=EventKind.INCIDENT_SIGNAL_ATTACHED,
+                actor=signal.source,
+                summary=f"Signal attached: {signal.summary[:200]}",
+                correlation_id=ctx.correlation_id,
+                at=now,
+                incident_id=incident.id,
+                data=data,
+            )
+            await outbox.enqueue(
+                session,
+                kind=jobs.REFRESH_CARD,
+                incident_id=incident.id,
+                correlation_id=ctx.correlation_id,
+                now=now,
+                coalesce=True,
+            )
+
+    async def _resolved(self, ctx: IntakeContext, outcome: SignalOutcome) -> None:
+        session, now, signal = ctx.db(), self._clock(), outcome.signal
+        if outcome.incident_id is None:
+            outcome.disposition = Disposition.RESOLVED_WITHOUT_INCIDENT
+            eventlog.record(
+                session,
+                kind=EventKind.SIGNAL_RESOLVED,
+                actor=signal.source,
+                summary=f"Resolved with no open incident: {signal.summary[:200]}",
+                correlation_id=ctx.correlation_id,
+                at=now,
+                data={"signal_id": outcome.signal_id, "fingerprint": signal.fingerprint},
+            )
+            return
+        outcome.disposition = Disposition.RESOLVED
+        await self._link_signal(session, outcome)
+        still_firing = await _firing_fingerprints(session, outcome.incident_id)
+        await incidents.set_fields(
+            session, outcome.incident_id, signal_resolved=not still_firing, updated_at=now
+        )
+        eventlog.record(
+            session,
+            kind=EventKind.SIGNAL_RESOLVED,
+            actor=signal.source,
+            summary=f"Signal resolved: {signal.summary[:200]}"
+            + (f" ({len(still_firing)} still firing)" if still_firing else ""),
+            correlation_id=ctx.correlation_id,
+            at=now,
+            incident_id=outcome.incident_id,
+            data={
+                "signal_id": outcome.signal_id,
+                "fingerprint": signal.fingerprint,
+                "still_firing": sorted(still_firing),
+            },
+        )
+        await outbox.enqueue(
+            session,
+            kind=jobs.ANNOUNCE_SIGNAL_RESOLVED,
+            incident_id=outcome.incident_id,
+            correlation_id=ctx.correlation_id,
+            now=now,
+            payload={"alertname": signal.alertname, "summary": signal.summary[:500]},
+        )
+
+    @staticmethod
+    async def _link_signal(session: AsyncSession, outcome: SignalOutcome) -> None:
+        await session.execute(
+            update(SignalRow)
+            .where(col(SignalRow.id) == outcome.signal_id)
+            .values(incident_id=outcome.incident_id)
+        )
+
+
+async def _firing_fingerprints(session: AsyncSession, incident_id: int) -> set[str]:
+    """Fingerprints whose latest signal on this incident is still firing."""
+    latest = (
+        select(SignalRow.fingerprint, func.max(SignalRow.id).label("last_id"))
+        .where(SignalRow.incident_id == incident_id)
+        .group_by(col(SignalRow.fingerprint))
+        .subquery()
+    )
+    result = await session.exec(
+        select(SignalRow.fingerprint)
+        .join(latest, col(SignalRow.id) == latest.c.last_id)
+        .where(SignalRow.status == SignalStatus.FIRING.value)
+    )
+    return set(result.all())

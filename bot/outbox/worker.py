@@ -1,0 +1,142 @@
+"""Runs outbox jobs: claim, execute, then complete, retry with backoff, or give up."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
+
+from bot.domain.clock import Clock, utcnow
+from bot.domain.events import EventKind
+from bot.eventlog import service as eventlog
+from bot.outbox import service as outbox
+from bot.outbox.service import Job
+from bot.ports.chat import ChatError
+from bot.store.database import SessionFactory
+
+log = logging.getLogger(__name__)
+
+JobHandler = Callable[[Job], Awaitable[None]]
+
+
+def backoff(attempts: int, base: float = 1.0, cap: float = 300.0) -> timedelta:
+    """Exponential delay before the next attempt: 1 s, 2 s, 4 s … up to `cap`."""
+    return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
+
+
+class OutboxWorker:
+    """Processes due jobs with bounded concurrency; many replicas may run one each."""
+
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        handlers: Mapping[str, JobHandler],
+        *,
+        clock: Clock = utcnow,
+        concurrency: int = 4,
+        poll_seconds: float = 0.5,
+        lease: timedelta = timedelta(minutes=2),
+        max_attempts: int = 8,
+        backoff_base: float = 1.0,
+    ) -> None:
+        self._sessions = sessions
+        self._handlers = dict(handlers)
+        self._clock = clock
+        self._concurrency = concurrency
+        self._poll = poll_seconds
+        self._lease = lease
+        self._max_attempts = max_attempts
+        self._backoff_base = backoff_base
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self.worker_id = uuid.uuid4().hex[:16]
+
+    def wake(self) -> None:
+        """Look for work now instead of at the next poll."""
+        self._wake.set()
+
+    async def run_once(self) -> int:
+        """Claim and run one batch of due jobs; return how many ran."""
+        async with self._sessions() as session, session.begin():
+            jobs = await outbox.claim(
+                session,
+                worker_id=self.worker_id,
+                now=self._clock(),
+                lease=self._lease,
+                limit=self._concurrency,
+            )
+        if jobs:
+            await asyncio.gather(*(self._run(job) for job in jobs))
+        return len(jobs)
+
+    async def _run(self, job: Job) -> None:
+        handler = self._handlers.get(job.kind)
+        try:
+            if handler is None:
+                raise ChatError("unknown_job", f"no handler for {job.kind}", retryable=False)
+            await handler(job)
+        except ChatError as exc:
+            await self._failed(job, str(exc), retryable=exc.retryable)
+        except Exception as exc:
+            log.exception("outbox job %s (%s) crashed", job.id, job.kind)
+            await self._failed(job, f"{type(exc).__name__}: {exc}", retryable=True)
+        else:
+            async with self._sessions() as session, session.begin():
+                await outbox.complete(session, job.id, self._clock())
+
+    async def _failed(self, job: Job, error: str, *, retryable: bool) -> None:
+        now = self._clock()
+        async with self._sessions() as session, session.begin():
+            if retryable and job.attempts < self._max_attempts:
+                delay = backoff(job.attempts, self._backoff_base)
+                log.warning(
+                    "outbox job %s (%s) will retry in %s: %s", job.id, job.kind, delay, error
+                )
+                await outbox.retry_later(session, job.id, now + delay, error)
+                return
+            log.error("outbox job %s (%s) gave up: %s", job.id, job.kind, error)
+            await outbox.give_up(session, job.id, now, error)
+            eventlog.record(
+                session,
+                kind=EventKind.SLACK_WRITE_FAILED,
+                summary=f"Gave up on {job.kind} after {job.attempts} attempt(s): {error}",
+                actor="smokejumper",
+                correlation_id=job.correlation_id,
+                at=now,
+                incident_id=job.incident_id,
+                data={"job_id": job.id, "kind": job.kind, "error": error},
+            )
+
+    async def run_forever(self) -> None:
+        while not self._stopping:
+            try:
+                ran = await self.run_once()
+            except Exception:
+                log.exception("outbox poll failed; will try again")
+                ran = 0
+            if ran == 0:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Run until nothing is pending or running (sandbox and tests)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            ran = await self.run_once()
+            if ran:
+                continue
+            async with self._sessions() as session:
+                left = await outbox.pending_count(session)
+            if left == 0:
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"{left} outbox job(s) still pending after {timeout}s")
+            await asyncio.sleep(0.05)

@@ -1,0 +1,1 @@
+"""Capability protocols that integrations implement and flows depend on."""

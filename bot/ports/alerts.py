@@ -1,0 +1,32 @@
+"""The `AlertSource` capability: verify, parse and normalize one vendor's webhook."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.domain.signals import Signal
+
+
+@dataclass(frozen=True)
+class NormalizeDefaults:
+    """What a source falls back on when the payload does not say."""
+
+    environment: str
+    received_at: datetime
+
+
+class AlertSource(Protocol):
+    """One inbound alert format. Each method raises IntakeError on bad input."""
+
+    name: str
+
+    def verify(self, headers: Mapping[str, str], body: bytes, now: datetime) -> None: ...
+
+    def parse(self, document: Any) -> Any: ...
+
+    def check_fresh(self, payload: Any, now: datetime) -> None: ...
+
+    def normalize(self, payload: Any, defaults: NormalizeDefaults) -> list[Signal]: ...

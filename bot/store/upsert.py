@@ -1,0 +1,23 @@
+"""INSERT … ON CONFLICT DO NOTHING for both backends: the conditional write of record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+
+async def insert_if_absent(
+    session: AsyncSession, model: type[SQLModel], values: dict[str, Any], conflict: list[str]
+) -> Any | None:
+    """Insert a row unless `conflict` columns already match one; return its id or None."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = model.__table__  # type: ignore[attr-defined]
+    statement = (
+        insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict)
+    ).returning(table.c[next(iter(table.primary_key.columns)).name])
+    result = await session.execute(statement)
+    return result.scalar_one_or_none()

@@ -1,0 +1,66 @@
+"""HTTP entry points for alert sources: read the body safely, run the intake pipeline."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from bot.domain.clock import Clock
+from bot.domain.errors import IntakeError
+from bot.intake.context import IntakeContext
+from bot.intake.pipeline import Pipeline
+from bot.ports.alerts import AlertSource
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+async def read_limited_body(request: web.Request, limit: int) -> bytes:
+    """The raw body, refused with 413 once it grows past `limit` bytes."""
+    declared = request.content_length
+    if declared is not None and declared > limit:
+        raise IntakeError(413, "body_too_large", f"body is {declared} bytes; the limit is {limit}")
+    body = await request.content.read(limit + 1)
+    if len(body) > limit:
+        raise IntakeError(413, "body_too_large", f"body is over the {limit}-byte limit")
+    return body
+
+
+def alert_handler(
+    source: AlertSource | None,
+    *,
+    pipeline: Pipeline,
+    clock: Clock,
+    max_body_bytes: int,
+    on_accepted: Callable[[], None],
+    not_configured: str = "",
+) -> Handler:
+    """A POST handler for one alert source; 202 only after the signals are committed."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        if source is None:
+            raise IntakeError(503, "not_configured", not_configured)
+        body = await read_limited_body(request, max_body_bytes)
+        ctx = IntakeContext(
+            source=source,
+            headers=request.headers,
+            content_type=request.headers.get("Content-Type", ""),
+            body=body,
+            received_at=clock(),
+            correlation_id=uuid.uuid4().hex,
+        )
+        try:
+            await pipeline.run(ctx)
+        except IntakeError as exc:
+            log.info("refused %s alert: %s (%s)", source.name, exc.code, exc.message)
+            raise
+        on_accepted()
+        summary = ctx.summary()
+        log.info("accepted %s alert %s: %s", source.name, ctx.correlation_id, summary["outcomes"])
+        return web.json_response(summary, status=202)
+
+    return handle

@@ -1,0 +1,71 @@
+"""The HTTP surface: Slack, alert intake, health."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp
+
+from bot.config import Settings
+from bot.domain.clock import Clock
+from bot.intake.pipeline import Pipeline
+from handlers.http.alerts import Handler, alert_handler
+from handlers.http.health import Readiness, healthz
+from handlers.slack.http import slack_events_handler
+from integrations.alertmanager.source import AlertmanagerSource
+from integrations.generic.source import GenericSource
+from integrations.pagerduty.webhook_source import PagerDutySource
+
+
+def add_routes(
+    app: web.Application,
+    *,
+    settings: Settings,
+    bolt: AsyncApp,
+    pipeline: Pipeline,
+    clock: Clock,
+    readiness: Readiness,
+    on_accepted: Callable[[], None],
+) -> None:
+    limit = settings.max_body_bytes
+
+    def route(source: object, missing: str = "") -> Handler:
+        return alert_handler(
+            source,  # type: ignore[arg-type]
+            pipeline=pipeline,
+            clock=clock,
+            max_body_bytes=limit,
+            on_accepted=on_accepted,
+            not_configured=missing,
+        )
+
+    generic = (
+        GenericSource(
+            settings.generic_webhook_secret, timedelta(seconds=settings.generic_max_age_seconds)
+        )
+        if settings.generic_webhook_secret
+        else None
+    )
+    pagerduty = (
+        PagerDutySource(
+            settings.pagerduty_webhook_secret, timedelta(seconds=settings.pagerduty_max_age_seconds)
+        )
+        if settings.pagerduty_webhook_secret
+        else None
+    )
+    app.router.add_post("/slack/events", slack_events_handler(bolt, limit))
+    app.router.add_post(
+        "/alerts/alertmanager", route(AlertmanagerSource(settings.alertmanager_token))
+    )
+    app.router.add_post(
+        "/alerts/generic",
+        route(generic, "generic intake is off: set SMOKEJUMPER_GENERIC_WEBHOOK_SECRET"),
+    )
+    app.router.add_post(
+        "/alerts/pagerduty",
+        route(pagerduty, "PagerDuty intake is off: set SMOKEJUMPER_PAGERDUTY_WEBHOOK_SECRET"),
+    )
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readiness.handle)

@@ -1,0 +1,37 @@
+"""Client-side pacing so a burst of incidents queues instead of hitting 429s."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+class Pacer:
+    """Token buckets by key; `acquire` waits until the key may make one more call."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._buckets: dict[str, _Bucket] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def acquire(self, key: str, rate_per_second: float, burst: float) -> None:
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            now = self._clock()
+            bucket = self._buckets.setdefault(key, _Bucket(tokens=burst, updated=now))
+            bucket.tokens = min(burst, bucket.tokens + (now - bucket.updated) * rate_per_second)
+            bucket.updated = now
+            if bucket.tokens < 1:
+                wait = (1 - bucket.tokens) / rate_per_second
+                await asyncio.sleep(wait)
+                bucket.tokens = 1.0
+                bucket.updated = self._clock()
+            bucket.tokens -= 1
