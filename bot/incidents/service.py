@@ -119,7 +119,7 @@ async def declare(
 
 async def set_fields(session: AsyncSession, incident_id: int, **values: Any) -> None:
     """Write fields of one incident and bump its version."""
-    await session.execute(
+    await session.exec(
         update(IncidentRow)
         .where(col(IncidentRow.id) == incident_id)
         .values(version=IncidentRow.version + 1, **values)
@@ -147,7 +147,7 @@ async def transition(
     # a reopened incident does not reclaim it, since a newer one may hold it by then.
     if target not in OPEN_STATUSES:
         values["open_group_key"] = None
-    result = await session.execute(
+    result = await session.exec(
         update(IncidentRow)
         .where(col(IncidentRow.id) == incident_id, col(IncidentRow.status) == current.value)
         .values(version=IncidentRow.version + 1, **values)

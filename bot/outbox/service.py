@@ -95,7 +95,7 @@ async def claim(
     jobs: list[Job] = []
     for row in candidates.all():
         assert row.id is not None
-        taken = await session.execute(
+        taken = await session.exec(
             update(OutboxRow)
             .where(col(OutboxRow.id) == row.id, col(OutboxRow.status) == row.status)
             .where(
@@ -125,7 +125,7 @@ async def claim(
 
 
 async def complete(session: AsyncSession, job_id: int, now: datetime) -> None:
-    await session.execute(
+    await session.exec(
         update(OutboxRow)
         .where(col(OutboxRow.id) == job_id)
         .values(status=DONE, done_at=now, lease_until=None, last_error=None)
@@ -133,7 +133,7 @@ async def complete(session: AsyncSession, job_id: int, now: datetime) -> None:
 
 
 async def retry_later(session: AsyncSession, job_id: int, at: datetime, error: str) -> None:
-    await session.execute(
+    await session.exec(
         update(OutboxRow)
         .where(col(OutboxRow.id) == job_id)
         .values(status=PENDING, not_before=at, lease_until=None, last_error=error[:2000])
@@ -141,7 +141,7 @@ async def retry_later(session: AsyncSession, job_id: int, at: datetime, error: s
 
 
 async def give_up(session: AsyncSession, job_id: int, now: datetime, error: str) -> None:
-    await session.execute(
+    await session.exec(
         update(OutboxRow)
         .where(col(OutboxRow.id) == job_id)
         .values(status=DEAD, done_at=now, lease_until=None, last_error=error[:2000])

@@ -19,5 +19,5 @@ async def insert_if_absent(
     statement = (
         insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict)
     ).returning(table.c[next(iter(table.primary_key.columns)).name])
-    result = await session.execute(statement)
+    result = await session.exec(statement)
     return result.scalar_one_or_none()

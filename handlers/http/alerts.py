@@ -24,10 +24,14 @@ async def read_limited_body(request: web.Request, limit: int) -> bytes:
     declared = request.content_length
     if declared is not None and declared > limit:
         raise IntakeError(413, "body_too_large", f"body is {declared} bytes; the limit is {limit}")
-    body = await request.content.read(limit + 1)
-    if len(body) > limit:
-        raise IntakeError(413, "body_too_large", f"body is over the {limit}-byte limit")
-    return body
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(65536):
+        size += len(chunk)
+        if size > limit:
+            raise IntakeError(413, "body_too_large", f"body is over the {limit}-byte limit")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def alert_handler(

@@ -9,7 +9,9 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from integrations.slack.emulator import SlackEmulator
+from integrations.slack.emulator import RateLimits, SlackEmulator
+
+from .conftest import TOKEN, FakeClock
 
 BLOCKS: list[dict[str, Any]] = [
     {"type": "header", "text": {"type": "plain_text", "text": "Incident 42"}},
@@ -69,7 +71,10 @@ async def test_post_update_pin(
     )
 
 
-async def test_post_errors(client: AsyncWebClient, emulator: SlackEmulator, channel_id: str) -> None:
+@pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing:UserWarning")
+async def test_post_errors(
+    client: AsyncWebClient, emulator: SlackEmulator, channel_id: str
+) -> None:
     assert await error_of(client.chat_postMessage(channel="C0GENERAL", text="x")) == (
         "not_in_channel"
     )
@@ -135,9 +140,9 @@ async def test_update_errors(
     assert await error_of(client.chat_update(channel=channel_id, ts=human.ts, text="x")) == (
         "cant_update_message"
     )
-    assert await error_of(client.chat_update(channel=channel_id, ts=posted["ts"], text="x" * 4001)) == (
-        "msg_too_long"
-    )
+    assert await error_of(
+        client.chat_update(channel=channel_id, ts=posted["ts"], text="x" * 4001)
+    ) == ("msg_too_long")
     message = emulator.state.find_message(channel_id, posted["ts"])
     assert message is not None and message.text == "hello" and message.edits == 0
 
@@ -170,7 +175,10 @@ async def test_bookmarks_views_users_usergroups(
     bookmark = await client.bookmarks_add(
         channel_id=channel_id, title="Runbook", type="link", link="https://runbooks/db"
     )
-    home = {"type": "home", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Hi"}}]}
+    home = {
+        "type": "home",
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Hi"}}],
+    }
     await client.views_publish(user_id="U0ALICE", view=home)
 
     assert bookmark["bookmark"]["title"] == "Runbook"
@@ -188,3 +196,23 @@ async def test_bookmarks_views_users_usergroups(
     members = await client.usergroups_users_list(usergroup="S0ONCALL")
     assert members["users"] == ["U0ALICE", "U0BOB"]
     assert await error_of(client.usergroups_users_list(usergroup="S404")) == "no_such_subteam"
+
+
+async def test_views_open_trigger_is_single_use_and_short_lived() -> None:
+    clock = FakeClock()
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "Declare"}, "blocks": []}
+    async with SlackEmulator(rate_limits=RateLimits.unlimited(), clock=clock) as emulator:
+        client = AsyncWebClient(token=TOKEN, base_url=emulator.api_url)
+        fresh = emulator.state.new_trigger("U0ALICE")
+        stale = emulator.state.new_trigger("U0ALICE")
+
+        opened = await client.views_open(trigger_id=fresh.id, view=modal)
+        reused = client.views_open(trigger_id=fresh.id, view=modal)
+        assert await error_of(reused) == "exchanged_trigger_id"
+        clock.advance(3.5)
+        assert await error_of(client.views_open(trigger_id=stale.id, view=modal)) == (
+            "expired_trigger_id"
+        )
+
+        assert opened["view"]["id"].startswith("V")
+        assert [v["title"]["text"] for v in emulator.state.modal_views["U0ALICE"]] == ["Declare"]

@@ -120,9 +120,7 @@ async def test_set_topic_and_purpose(client: AsyncWebClient, emulator: SlackEmul
     assert stored.topic == "SEV1: checkout down"
 
 
-async def test_list_paginates_with_cursor(
-    client: AsyncWebClient, emulator: SlackEmulator
-) -> None:
+async def test_list_paginates_with_cursor(client: AsyncWebClient, emulator: SlackEmulator) -> None:
     for number in range(5):
         await client.conversations_create(name=f"inc-{number}")
     archived = await client.conversations_create(name="inc-old")

@@ -94,9 +94,12 @@ async def test_bad_and_stale_signatures_are_rejected(
     assert (forged.status, stale.status) == (401, 401)
     headers, body = received.requests[0]
     assert not SignatureVerifier(SECRET).is_valid_request(body, headers)
-    assert SignatureVerifier("other-secret").generate_signature(
-        timestamp=headers["X-Slack-Request-Timestamp"], body=body
-    ) != headers["X-Slack-Signature"]
+    assert (
+        SignatureVerifier("other-secret").generate_signature(
+            timestamp=headers["X-Slack-Request-Timestamp"], body=body
+        )
+        != headers["X-Slack-Signature"]
+    )
 
 
 async def test_slash_command_fields(
@@ -188,7 +191,11 @@ async def test_events_envelope_retries_and_stored_messages(
         "http_timeout",
     )
     [stored] = emulator.state.messages_in("C0GENERAL")
-    assert (stored.user, stored.text, stored.ts) == ("U0ALICE", "<@U0BOT> status?", first["event"]["ts"])
+    assert (stored.user, stored.text, stored.ts) == (
+        "U0ALICE",
+        "<@U0BOT> status?",
+        first["event"]["ts"],
+    )
 
 
 async def test_url_verification_and_reaction(

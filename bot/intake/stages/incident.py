@@ -40,7 +40,7 @@ class OpenOrUpdateIncident:
         outcome.disposition = Disposition.OPENED if created else Disposition.ATTACHED
         await self._link_signal(session, outcome)
         worse = Severity(signal.severity).rank > Severity(incident.severity).rank
-        await session.execute(
+        await session.exec(
             update(IncidentRow)
             .where(col(IncidentRow.id) == incident.id)
             .values(
@@ -141,7 +141,7 @@ class OpenOrUpdateIncident:
 
     @staticmethod
     async def _link_signal(session: AsyncSession, outcome: SignalOutcome) -> None:
-        await session.execute(
+        await session.exec(
             update(SignalRow)
             .where(col(SignalRow.id) == outcome.signal_id)
             .values(incident_id=outcome.incident_id)

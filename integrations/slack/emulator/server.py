@@ -58,6 +58,7 @@ class SlackEmulator:
         humans = default_users() if users is None else list(users)
         bot = EmulatedUser(bot_user_id, bot_name, bot_name, is_bot=True)
         self.state.users = {u.id: u for u in [*humans, bot]}
+        # The default @oncall group names the default humans, so it only fits alongside them.
         groups = default_usergroups() if usergroups is None and users is None else usergroups
         self.state.usergroups = {g.id: g for g in groups or []}
         self.state.add_channel(

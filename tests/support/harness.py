@@ -1,0 +1,147 @@
+"""A running smokejumper wired to the Slack emulator, driven over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from sqlalchemy import func
+from sqlmodel import select
+
+from bot.app import Smokejumper
+from bot.config import load_settings
+from bot.domain.clock import Clock, utcnow
+from bot.store.models import EventRow, IncidentRow, OutboxRow, SignalRow
+from integrations.slack.emulator import SlackDriver, SlackEmulator
+from tests.support.database import DatabaseTarget
+
+BOT_TOKEN = "xoxb-test-token"
+SIGNING_SECRET = "test-signing-secret"
+GENERIC_SECRET = "generic-shared-secret"
+PAGERDUTY_SECRET = "pagerduty-subscription-secret"
+RESPONDERS = ["U0ALICE", "U0BOB"]
+
+
+@dataclass
+class Reply:
+    status: int
+    body: dict[str, Any]
+
+
+class Harness:
+    def __init__(
+        self, app: Smokejumper, emulator: SlackEmulator, driver: SlackDriver,
+        http: aiohttp.ClientSession,
+    ) -> None:
+        self.app = app
+        self.emulator = emulator
+        self.driver = driver
+        self.http = http
+
+    @property
+    def sessions(self) -> Any:
+        return self.app.runtime.sessions
+
+    async def post(
+        self, path: str, body: bytes | dict[str, Any] | list[Any], *,
+        headers: dict[str, str] | None = None, content_type: str = "application/json",
+    ) -> Reply:
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        all_headers = {"Content-Type": content_type, **(headers or {})}
+        async with self.http.post(self.app.url + path, data=raw, headers=all_headers) as resp:
+            text = await resp.text()
+            try:
+                parsed = json.loads(text)
+            except json.JSONDecodeError:
+                parsed = {"raw": text}
+            return Reply(resp.status, parsed)
+
+    async def get(self, path: str) -> Reply:
+        async with self.http.get(self.app.url + path) as resp:
+            return Reply(resp.status, await resp.json())
+
+    async def drain(self) -> None:
+        await self.app.worker.drain(timeout=60)
+
+    async def count(self, model: type[Any]) -> int:
+        async with self.sessions() as session:
+            result = await session.exec(select(func.count()).select_from(model))
+            return int(result.one())
+
+    async def counts(self) -> dict[str, int]:
+        return {
+            "signals": await self.count(SignalRow),
+            "incidents": await self.count(IncidentRow),
+            "events": await self.count(EventRow),
+            "outbox": await self.count(OutboxRow),
+        }
+
+    async def incidents(self) -> list[IncidentRow]:
+        async with self.sessions() as session:
+            return list((await session.exec(select(IncidentRow).order_by(IncidentRow.id))).all())
+
+    async def events(self, incident_id: int | None = None) -> list[EventRow]:
+        async with self.sessions() as session:
+            query = select(EventRow).order_by(EventRow.id)
+            if incident_id is not None:
+                query = query.where(EventRow.incident_id == incident_id)
+            return list((await session.exec(query)).all())
+
+    def incident_channels(self) -> list[Any]:
+        return [c for c in self.emulator.state.channels.values() if c.name.startswith("inc-")]
+
+
+def sign_body(secret: str, body: bytes) -> str:
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.01)
+
+
+async def start_harness(
+    database: DatabaseTarget,
+    emulator: SlackEmulator,
+    *,
+    clock: Clock = utcnow,
+    run_outbox: bool = False,
+    **overrides: Any,
+) -> Harness:
+    settings = load_settings(
+        **{
+            "slack_bot_token": BOT_TOKEN,
+            "slack_signing_secret": SIGNING_SECRET,
+            "slack_app_token": "",
+            "slack_api_url": emulator.api_url,
+            "database_url": database.url,
+            "database_schema": database.schema,
+            "generic_webhook_secret": GENERIC_SECRET,
+            "pagerduty_webhook_secret": PAGERDUTY_SECRET,
+            "announce_channel": "incidents",
+            "responders": RESPONDERS,
+            "outbox_poll_seconds": 0.05,
+            **overrides,
+        }
+    )
+    app = Smokejumper(settings, clock=clock, run_outbox=run_outbox)
+    await app.start("127.0.0.1", 0)
+    driver = SlackDriver(
+        bot_url=f"{app.url}/slack/events", signing_secret=SIGNING_SECRET, emulator=emulator
+    )
+    return Harness(app, emulator, driver, aiohttp.ClientSession())
+
+
+async def stop_harness(harness: Harness) -> None:
+    await harness.http.close()
+    await harness.driver.close()
+    await harness.app.stop()
