@@ -18,7 +18,8 @@ from bot.intake.build import build_pipeline
 from bot.outbox.worker import OutboxWorker
 from bot.runtime import Runtime
 from bot.store import migrate
-from bot.store.database import create_engine, ping, session_factory
+from bot.store.checkpoint import WalCheckpointer
+from bot.store.database import create_engine, ping, session_factory, warm_up
 from handlers.http.errors import error_middleware
 from handlers.http.health import Readiness
 from handlers.http.routes import add_routes
@@ -101,6 +102,7 @@ class Smokejumper:
         """Migrate, then serve; returns once the port is bound."""
         if self.settings.migrate_on_start:
             await migrate.upgrade(self.runtime.engine)
+        await warm_up(self.runtime.engine)
         self._runner = web.AppRunner(self.web_app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -110,6 +112,9 @@ class Smokejumper:
         self.port = sockets[0].getsockname()[1] if sockets else port
         if self.run_outbox:
             self._tasks.append(asyncio.create_task(self.worker.run_forever()))
+        sqlite_file = self.settings.sqlite_path()
+        if sqlite_file is not None:
+            self._tasks.append(asyncio.create_task(WalCheckpointer(sqlite_file).run_forever()))
         app_token = self.settings.slack_app_token
         if app_token is not None and app_token.get_secret_value():
             self._socket_mode = AsyncSocketModeHandler(self.bolt, app_token.get_secret_value())

@@ -152,7 +152,7 @@ async def transition(
         .where(col(IncidentRow.id) == incident_id, col(IncidentRow.status) == current.value)
         .values(version=IncidentRow.version + 1, **values)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:
         fresh = await get(session, incident_id)
         raise TransitionRefused(IncidentStatus(fresh.status) if fresh else current, action)
     return current, target

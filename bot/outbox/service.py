@@ -110,7 +110,7 @@ async def claim(
                 attempts=OutboxRow.attempts + 1,
             )
         )
-        if taken.rowcount == 1:  # type: ignore[attr-defined]
+        if taken.rowcount == 1:
             jobs.append(
                 Job(
                     id=row.id,

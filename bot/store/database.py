@@ -30,7 +30,11 @@ def create_engine(url: str, schema: str | None = None) -> AsyncEngine:
     if schema:
         connect_args["server_settings"] = {"search_path": schema}
     return create_async_engine(
-        url, pool_size=10, max_overflow=10, pool_pre_ping=True, connect_args=connect_args
+        url,
+        pool_size=POSTGRES_POOL_SIZE,
+        max_overflow=10,
+        pool_pre_ping=True,
+        connect_args=connect_args,
     )
 
 
@@ -40,11 +44,27 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Checkpoints run in the background (bot.store.checkpoint), not inside a commit.
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.close()
 
 
 def session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+POSTGRES_POOL_SIZE = 10
+
+
+async def warm_up(engine: AsyncEngine) -> None:
+    """Open the pool's connections now, so the first burst of alerts doesn't pay for it."""
+    if engine.dialect.name != "postgresql":
+        return
+    connections = [await engine.connect() for _ in range(POSTGRES_POOL_SIZE)]
+    for conn in connections:
+        await conn.execute(text("SELECT 1"))
+    for conn in connections:
+        await conn.close()
 
 
 async def ping(engine: AsyncEngine) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from aiohttp import web
-
-from handlers.http.alerts import Handler
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+
+from handlers.http.alerts import Handler
 
 
 def slack_events_handler(bolt: AsyncApp, max_body_bytes: int) -> Handler:

@@ -18,7 +18,7 @@ from tests.support.harness import BOT_TOKEN, Harness, start_harness, stop_harnes
 
 @pytest.fixture
 async def limited() -> AsyncIterator[SlackEmulator]:
-    # Slack's tiers sped up 60×, with channel creation held to a burst of 5 at 5/s so the
+    # Slack's tiers sped up 60 times, with channel creation held to a burst of 5 at 5/s so the
     # burst below must run into 429s.
     limits = RateLimits.fast().with_method("conversations.create", per_minute=300, burst=5)
     emu = SlackEmulator(bot_token=BOT_TOKEN, rate_limits=limits)
@@ -31,9 +31,7 @@ async def limited() -> AsyncIterator[SlackEmulator]:
 
 
 @pytest.fixture
-async def burst_harness(
-    database: DatabaseTarget, limited: SlackEmulator
-) -> AsyncIterator[Harness]:
+async def burst_harness(database: DatabaseTarget, limited: SlackEmulator) -> AsyncIterator[Harness]:
     h = await start_harness(
         database,
         limited,

@@ -44,9 +44,7 @@ def test_allowed_transitions(
     assert next_status(current, action) is expected
 
 
-REFUSED = [
-    (s, a) for s in IncidentStatus for a in LifecycleAction if (s, a) not in TRANSITIONS
-]
+REFUSED = [(s, a) for s in IncidentStatus for a in LifecycleAction if (s, a) not in TRANSITIONS]
 
 
 @pytest.mark.parametrize(("current", "action"), REFUSED)
@@ -90,8 +88,12 @@ async def test_transitions_stamp_each_milestone_once_in_the_store(harness: Harne
     t0 = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
     async with harness.sessions() as session, session.begin():
         incident = await incidents.declare(
-            session, title="checkout down", service="checkout", environment="production",
-            severity="critical", now=t0,
+            session,
+            title="checkout down",
+            service="checkout",
+            environment="production",
+            severity="critical",
+            now=t0,
         )
     assert incident.id is not None
     steps = [(A.ACKNOWLEDGE, 1), (A.MITIGATE, 5), (A.REOPEN, 7), (A.MITIGATE, 9), (A.RESOLVE, 20)]

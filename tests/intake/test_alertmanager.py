@@ -27,8 +27,13 @@ async def test_firing_alert_opens_one_channel_with_a_pinned_card(harness: Harnes
     [card] = harness.emulator.state.messages_in(channel.id)
     assert [p.ts for p in harness.emulator.state.pins.get(channel.id, [])] == [card.ts]
     card_text = json.dumps(card.blocks)
-    for expected in ("Disk 95% full", "critical", "triggered", "http://runbooks/disk",
-                     "no ticket yet"):
+    for expected in (
+        "Disk 95% full",
+        "critical",
+        "triggered",
+        "http://runbooks/disk",
+        "no ticket yet",
+    ):
         assert expected in card_text
     announce = harness.emulator.state.channel_by_name("incidents")
     assert announce is not None
@@ -71,7 +76,9 @@ async def test_resolved_alert_is_announced_and_the_incident_stays_open(harness: 
     [incident] = await harness.incidents()
     assert incident.signal_resolved is True
     assert incident.status == "triggered"
-    card = next(m for m in harness.emulator.state.messages_in(channel.id) if m.ts == incident.card_ts)
+    card = next(
+        m for m in harness.emulator.state.messages_in(channel.id) if m.ts == incident.card_ts
+    )
     assert "signal resolved" in json.dumps(card.blocks)
 
 

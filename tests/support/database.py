@@ -43,7 +43,9 @@ def require_postgres() -> str:
     """The server URL, or skip (fail under CI, which must run these tests)."""
     url = postgres_url()
     if not _reachable(url):
-        reason = f"no PostgreSQL server at {urlparse(url).netloc}; set SMOKEJUMPER_TEST_DATABASE_URL"
+        reason = (
+            f"no PostgreSQL server at {urlparse(url).netloc}; set SMOKEJUMPER_TEST_DATABASE_URL"
+        )
         if os.environ.get("SMOKEJUMPER_REQUIRE_POSTGRES") == "1":
             pytest.fail(reason)
         pytest.skip(reason)

@@ -36,7 +36,10 @@ class Reply:
 
 class Harness:
     def __init__(
-        self, app: Smokejumper, emulator: SlackEmulator, driver: SlackDriver,
+        self,
+        app: Smokejumper,
+        emulator: SlackEmulator,
+        driver: SlackDriver,
         http: aiohttp.ClientSession,
     ) -> None:
         self.app = app
@@ -49,8 +52,12 @@ class Harness:
         return self.app.runtime.sessions
 
     async def post(
-        self, path: str, body: bytes | dict[str, Any] | list[Any], *,
-        headers: dict[str, str] | None = None, content_type: str = "application/json",
+        self,
+        path: str,
+        body: bytes | dict[str, Any] | list[Any],
+        *,
+        headers: dict[str, str] | None = None,
+        content_type: str = "application/json",
     ) -> Reply:
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
         all_headers = {"Content-Type": content_type, **(headers or {})}
