@@ -17,6 +17,7 @@ from .methods import METHODS
 from .models import Channel, EmulatedUser, EmulatedUsergroup, RecordedCall
 from .params import Params
 from .ratelimit import POST_MESSAGE, RateLimiter, RateLimits
+from .socket_mode import SocketModeHub
 from .state import WorkspaceState, default_usergroups, default_users
 from .transcript import render_transcript
 
@@ -30,6 +31,7 @@ class SlackEmulator:
         self,
         *,
         bot_token: str = "xoxb-sandbox",  # noqa: S107  fake, sandbox-only
+        app_token: str = "xapp-sandbox",  # noqa: S107  fake, sandbox-only
         team_id: str = "T0SANDBOX",
         team_domain: str = "sandbox",
         team_name: str = "Sandbox",
@@ -44,6 +46,8 @@ class SlackEmulator:
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.bot_token = bot_token
+        self.app_token = app_token
+        self.socket_mode = SocketModeHub()
         self.state = WorkspaceState(
             team_id=team_id,
             team_domain=team_domain,
@@ -91,6 +95,7 @@ class SlackEmulator:
 
     async def stop(self) -> None:
         """Stop serving; state stays readable."""
+        await self.socket_mode.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -113,6 +118,7 @@ class SlackEmulator:
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/webhook/{hook_id}", self._handle_webhook)
         app.router.add_get("/_emulator/transcript", self._handle_transcript)
+        app.router.add_get("/socket-mode", self.socket_mode.handle)
         return app
 
     # ---- addresses
@@ -199,6 +205,8 @@ class SlackEmulator:
             return self._answer(method, {}, error.body())
         token = _bearer(request) or values.pop("token", None)
         values.pop("token", None)
+        if method == "apps.connections.open":
+            return self._open_socket(values, token)
         handler = METHODS.get(method)
         if handler is None:
             return self._answer(
@@ -223,6 +231,16 @@ class SlackEmulator:
         except SlackError as error:
             body = error.body()
         return self._answer(method, values, body)
+
+    def _open_socket(self, values: dict[str, Any], token: str | None) -> web.Response:
+        """Socket Mode needs the app-level token; the bot token is refused as by Slack."""
+        method = "apps.connections.open"
+        if not token:
+            return self._answer(method, values, SlackError("not_authed").body())
+        if token != self.app_token:
+            return self._answer(method, values, SlackError("invalid_auth").body())
+        url = self.base_url.replace("http://", "ws://") + "/socket-mode"
+        return self._answer(method, values, {"ok": True, "url": url})
 
     def _rate_key_channel(self, method: str, values: dict[str, Any]) -> str | None:
         if method != POST_MESSAGE:
