@@ -58,42 +58,32 @@ class OpenOrUpdateIncident:
             "group_key": outcome.group_key,
         }
         if created:
-            eventlog.record(
-                session,
-                kind=EventKind.INCIDENT_OPENED,
-                actor=signal.source,
-                summary=f"Incident opened by {signal.source}: {signal.summary[:200]}",
-                correlation_id=ctx.correlation_id,
-                at=now,
-                incident_id=incident.id,
-                data=data,
-            )
-            await outbox.enqueue(
-                session,
-                kind=jobs.OPEN_CHANNEL,
-                incident_id=incident.id,
-                correlation_id=ctx.correlation_id,
-                now=now,
-            )
+            kind, summary, job = EventKind.INCIDENT_OPENED, "Incident opened by", jobs.OPEN_CHANNEL
         else:
-            eventlog.record(
-                session,
-                kind=EventKind.INCIDENT_SIGNAL_ATTACHED,
-                actor=signal.source,
-                summary=f"Signal attached: {signal.summary[:200]}",
-                correlation_id=ctx.correlation_id,
-                at=now,
-                incident_id=incident.id,
-                data=data,
+            kind, summary, job = (
+                EventKind.INCIDENT_SIGNAL_ATTACHED,
+                "Signal from",
+                jobs.REFRESH_CARD,
             )
-            await outbox.enqueue(
-                session,
-                kind=jobs.REFRESH_CARD,
-                incident_id=incident.id,
-                correlation_id=ctx.correlation_id,
-                now=now,
-                coalesce=True,
-            )
+        eventlog.record(
+            session,
+            kind=kind,
+            actor=signal.source,
+            summary=f"{summary} {signal.source}: {signal.summary[:200]}",
+            correlation_id=ctx.correlation_id,
+            at=now,
+            incident_id=incident.id,
+            data=data,
+        )
+        # Card refreshes coalesce: one pending edit shows every signal since it was queued.
+        await outbox.enqueue(
+            session,
+            kind=job,
+            incident_id=incident.id,
+            correlation_id=ctx.correlation_id,
+            now=now,
+            coalesce=not created,
+        )
 
     async def _resolved(self, ctx: IntakeContext, outcome: SignalOutcome) -> None:
         session, now, signal = ctx.db(), self._clock(), outcome.signal
