@@ -1,0 +1,1 @@
+"""Triage: what the incident is, how sure we are, and what could be done."""
