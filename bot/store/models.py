@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.store.types import UTCDateTime
@@ -72,6 +72,18 @@ class IncidentRow(SQLModel, table=True):
     card_pinned: bool = False
     announced: bool = False
     ticket_ref: str | None = Field(default=None, max_length=255)
+    ticket_sys_id: str | None = Field(default=None, max_length=64)
+    ticket_url: str | None = Field(default=None, sa_type=Text)
+    # Highest event id already written to the ticket's work notes.
+    ticket_notes_cursor: int = 0
+    # Set while ticket writes fail, so the channel is told once per outage.
+    ticket_sync_failing: bool = False
+    triage_card_ts: str | None = Field(default=None, max_length=32)
+    triage_id: int | None = Field(default=None)
+    owner: str | None = Field(default=None, max_length=64)
+    pager_dedup_key: str | None = Field(default=None, max_length=255)
+    paged_at: datetime | None = _utc(nullable=True)
+    escalated_at: datetime | None = _utc(nullable=True)
     version: int = 1
     triggered_at: datetime = _utc()
     acknowledged_at: datetime | None = _utc(nullable=True)
@@ -125,3 +137,113 @@ class SlackEventReceipt(SQLModel, table=True):
 
     event_id: str = Field(primary_key=True, max_length=64)
     received_at: datetime = _utc()
+
+
+class ChangeRow(SQLModel, table=True):
+    """A deploy, config change or flag flip reported by a change system."""
+
+    __tablename__ = "changes"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_changes_source_external_id"),
+        Index("ix_changes_scope_at", "environment", "service", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=64)
+    external_id: str = Field(max_length=255)
+    service: str = Field(max_length=255)
+    environment: str = Field(max_length=64)
+    kind: str = Field(max_length=32)
+    subject: str = Field(default="", max_length=255)
+    description: str = Field(sa_type=Text)
+    pointer: str = Field(sa_type=Text)
+    actor: str = Field(default="", max_length=255)
+    at: datetime = _utc()
+    received_at: datetime = _utc()
+
+
+class TriageRow(SQLModel, table=True):
+    """One triage of an incident: what was asked, what came back, what code settled."""
+
+    __tablename__ = "triages"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id", index=True)
+    status: str = Field(default="pending", max_length=16)
+    source: str | None = Field(default=None, max_length=32)
+    model: str | None = Field(default=None, max_length=128)
+    prompt_version: str | None = Field(default=None, max_length=64)
+    fallback_reason: str | None = Field(default=None, max_length=32)
+    context_tokens: int = 0
+    checked: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    correlation_id: str = Field(max_length=64)
+    created_at: datetime = _utc()
+    completed_at: datetime | None = _utc(nullable=True)
+
+
+class ActionRow(SQLModel, table=True):
+    """One proposed action and its way through decision, approval, execution, verification."""
+
+    __tablename__ = "actions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id", index=True)
+    triage_id: int | None = Field(default=None, foreign_key="triages.id")
+    action: str = Field(max_length=64)
+    target: str = Field(max_length=255)
+    service: str = Field(max_length=255)
+    environment: str = Field(max_length=64)
+    params: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    params_hash: str = Field(max_length=64)
+    rationale: str = Field(default="", sa_type=Text)
+    proposed_by: str = Field(max_length=64)
+    proposed_at: datetime = _utc()
+    expires_at: datetime = _utc()
+    decision: str = Field(max_length=32)
+    reasons: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    policy_version: str = Field(max_length=64)
+    risk_class: str = Field(max_length=16)
+    approvals_needed: int = 0
+    state: str = Field(max_length=16, index=True)
+    approvers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    decided_by: str | None = Field(default=None, max_length=64)
+    decided_at: datetime | None = _utc(nullable=True)
+    plan: str | None = Field(default=None, sa_type=Text)
+    adapter: str | None = Field(default=None, max_length=64)
+    idempotency_key: str = Field(max_length=128, unique=True)
+    result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    error_code: str | None = Field(default=None, max_length=64)
+    error: str | None = Field(default=None, sa_type=Text)
+    attempts: int = 0
+    started_at: datetime | None = _utc(nullable=True)
+    finished_at: datetime | None = _utc(nullable=True)
+    verify_until: datetime | None = _utc(nullable=True)
+    verified_at: datetime | None = _utc(nullable=True)
+    version: int = 1
+
+
+class AutonomyRow(SQLModel, table=True):
+    """Freeze and mode override for one scope: "*" for the whole fleet, else a service."""
+
+    __tablename__ = "autonomy"
+
+    scope: str = Field(primary_key=True, max_length=255)
+    frozen: bool = False
+    frozen_until: datetime | None = _utc(nullable=True)
+    reason: str = Field(default="", sa_type=Text)
+    mode: str | None = Field(default=None, max_length=16)
+    set_by: str = Field(default="", max_length=64)
+    set_at: datetime = _utc()
+
+
+class PinRow(SQLModel, table=True):
+    """A channel message pinned to the timeline by reaction, kept once per message."""
+
+    __tablename__ = "timeline_pins"
+
+    channel_id: str = Field(primary_key=True, max_length=32)
+    message_ts: str = Field(primary_key=True, max_length=32)
+    incident_id: int = Field(foreign_key="incidents.id", index=True)
+    pinned_at: datetime = _utc()
