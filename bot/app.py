@@ -16,10 +16,13 @@ from bot.domain.clock import Clock, utcnow
 from bot.incidents import flows, jobs
 from bot.intake.build import build_pipeline
 from bot.outbox.worker import OutboxWorker
+from bot.ports.triage import Triager
 from bot.runtime import Runtime
 from bot.store import migrate
 from bot.store.checkpoint import WalCheckpointer
 from bot.store.database import create_engine, ping, session_factory, warm_up
+from bot.triage import flows as triage_flows
+from bot.triage import jobs as triage_jobs
 from handlers.http.errors import error_middleware
 from handlers.http.health import Readiness
 from handlers.http.routes import add_routes
@@ -27,6 +30,7 @@ from handlers.slack.register import register_slack
 from integrations.slack.adapter import SlackWorkspace
 from integrations.slack.client import build_web_client
 from integrations.slack.config import SlackConfig
+from policies.runbooks import load_runbooks, runbooks_version
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,8 @@ class Smokejumper:
     settings: Settings
     clock: Clock = utcnow
     run_outbox: bool = True
+    # The model behind triage; None means the runbook triage does the job.
+    triager: Triager | None = None
     runtime: Runtime = field(init=False)
     bolt: AsyncApp = field(init=False)
     worker: OutboxWorker = field(init=False)
@@ -62,8 +68,16 @@ class Smokejumper:
         engine = create_engine(settings.database_url, settings.database_schema)
         sessions = session_factory(engine)
         chat = SlackWorkspace(web_client, slack_config)
+        runbooks = load_runbooks()
         self.runtime = Runtime(
-            settings=settings, engine=engine, sessions=sessions, chat=chat, clock=self.clock
+            settings=settings,
+            engine=engine,
+            sessions=sessions,
+            chat=chat,
+            clock=self.clock,
+            runbooks=runbooks,
+            runbooks_version=runbooks_version(runbooks),
+            triager=self.triager,
         )
         self.worker = OutboxWorker(
             sessions,
@@ -74,6 +88,10 @@ class Smokejumper:
                     self.runtime, job
                 ),
                 jobs.POST_NOTE: lambda job: flows.post_note(self.runtime, job),
+                triage_jobs.RUN_TRIAGE: lambda job: triage_flows.run_triage_job(self.runtime, job),
+                triage_jobs.REFRESH_TRIAGE_CARD: lambda job: triage_flows.refresh_triage_card(
+                    self.runtime, job
+                ),
             },
             clock=self.clock,
             concurrency=settings.outbox_workers,
@@ -93,6 +111,7 @@ class Smokejumper:
             settings=settings,
             bolt=self.bolt,
             pipeline=build_pipeline(settings, sessions, self.clock),
+            sessions=sessions,
             clock=self.clock,
             readiness=readiness,
             on_accepted=self.worker.wake,

@@ -50,6 +50,17 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     public_url: str | None = None
     migrate_on_start: bool = True
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(
+        default=None, validation_alias="OPENAI_BASE_URL", pattern=r"^https?://"
+    )
+    llm_model: str | None = None
+    llm_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+    llm_max_retries: int = Field(default=1, ge=0, le=5)
+    triage_budget_tokens: int = Field(default=2000, ge=200, le=100_000)
+    triage_change_lookback_minutes: int = Field(default=360, ge=1)
+    policy_file: Path | None = None
+    pin_reaction: str = Field(default="pushpin", pattern=r"^[a-z0-9_+-]{1,64}$")
 
     @field_validator("responders", "group_by", mode="before")
     @classmethod
@@ -107,6 +118,8 @@ _ENV_NAMES = {
     "slack_bot_token": "SLACK_BOT_TOKEN",
     "slack_signing_secret": "SLACK_SIGNING_SECRET",
     "slack_app_token": "SLACK_APP_TOKEN",
+    "openai_api_key": "OPENAI_API_KEY",
+    "openai_base_url": "OPENAI_BASE_URL",
 }
 
 

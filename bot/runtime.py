@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
 from bot.domain.clock import Clock, utcnow
 from bot.ports.chat import ChatWorkspace
+from bot.ports.triage import Triager
 from bot.store.database import SessionFactory
+from bot.store.models import IncidentRow, TriageRow
+from bot.triage.models import CheckedTriage
+from policies.runbooks import Runbook
+
+# Called inside the transaction that records a triage, to turn its proposals into actions.
+ProposeActions = Callable[
+    [AsyncSession, IncidentRow, TriageRow, CheckedTriage, str], Awaitable[None]
+]
 
 
 def _no_wake() -> None:
@@ -25,3 +35,7 @@ class Runtime:
     chat: ChatWorkspace
     clock: Clock = utcnow
     wake_outbox: Callable[[], None] = field(default=_no_wake)
+    runbooks: list[Runbook] = field(default_factory=list)
+    runbooks_version: str = ""
+    triager: Triager | None = None
+    propose_actions: ProposeActions | None = None

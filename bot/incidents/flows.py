@@ -17,6 +17,7 @@ from bot.outbox.service import Job
 from bot.ports.chat import ChannelInfo, ChannelNameTaken, ChatError
 from bot.runtime import Runtime
 from bot.store.models import IncidentRow
+from bot.triage import flows as triage_flows
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +170,8 @@ async def open_incident_channel(rt: Runtime, job: Job) -> None:
     if not incident.card_pinned:
         await rt.chat.pin(channel_id, card_ts)
         await _save(rt, incident_id, card_pinned=True)
+
+    await triage_flows.post_placeholder(rt, incident, channel_id)
 
     announce_to = (rt.settings.announce_channel or "").lstrip("#")
     if announce_to and not incident.announced:

@@ -11,7 +11,9 @@ from slack_bolt.async_app import AsyncApp
 from bot.config import Settings
 from bot.domain.clock import Clock
 from bot.intake.pipeline import Pipeline
+from bot.store.database import SessionFactory
 from handlers.http.alerts import Handler, alert_handler
+from handlers.http.changes import changes_handler
 from handlers.http.health import Readiness, healthz
 from handlers.slack.http import slack_events_handler
 from integrations.alertmanager.source import AlertmanagerSource
@@ -25,6 +27,7 @@ def add_routes(
     settings: Settings,
     bolt: AsyncApp,
     pipeline: Pipeline,
+    sessions: SessionFactory,
     clock: Clock,
     readiness: Readiness,
     on_accepted: Callable[[], None],
@@ -66,6 +69,17 @@ def add_routes(
     app.router.add_post(
         "/alerts/pagerduty",
         route(pagerduty, "PagerDuty intake is off: set SMOKEJUMPER_PAGERDUTY_WEBHOOK_SECRET"),
+    )
+    app.router.add_post(
+        "/changes",
+        changes_handler(
+            settings.generic_webhook_secret,
+            sessions=sessions,
+            clock=clock,
+            max_body_bytes=limit,
+            max_age=timedelta(seconds=settings.generic_max_age_seconds),
+            default_environment=settings.environment,
+        ),
     )
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readiness.handle)

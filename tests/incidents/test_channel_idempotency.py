@@ -26,7 +26,8 @@ async def test_crash_right_after_create_adopts_the_channel_on_retry(harness: Har
     assert incident.channel_id == channels[0].id
     kinds = [e.kind for e in await harness.events(incident.id)]
     assert EventKind.SLACK_CHANNEL_ADOPTED in kinds
-    assert len(harness.emulator.state.messages_in(channels[0].id)) == 1
+    assert len(harness.incident_cards(channels[0].id)) == 1
+    assert len(harness.triage_cards(channels[0].id)) == 1
 
 
 async def test_failed_pin_is_retried_without_reposting_the_card(harness: Harness) -> None:
@@ -34,7 +35,8 @@ async def test_failed_pin_is_retried_without_reposting_the_card(harness: Harness
     await harness.post("/alerts/alertmanager", fixture_bytes(FIRING))
     await harness.drain()
     [channel] = harness.incident_channels()
-    assert len(harness.emulator.state.messages_in(channel.id)) == 1
+    assert len(harness.incident_cards(channel.id)) == 1
+    assert len(harness.triage_cards(channel.id)) == 1
     assert len(harness.emulator.state.pins[channel.id]) == 1
     assert len(harness.emulator.state.calls_to("pins.add")) == 2
 
@@ -60,6 +62,7 @@ async def test_card_post_failure_is_retried_and_posts_once(harness: Harness) -> 
     await harness.post("/alerts/alertmanager", fixture_bytes(FIRING))
     await harness.drain()
     [channel] = harness.incident_channels()
-    assert len(harness.emulator.state.messages_in(channel.id)) == 1
+    assert len(harness.incident_cards(channel.id)) == 1
+    assert len(harness.triage_cards(channel.id)) == 1
     [incident] = await harness.incidents()
     assert incident.card_pinned and incident.announced and incident.topic_set

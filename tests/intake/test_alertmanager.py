@@ -24,7 +24,9 @@ async def test_firing_alert_opens_one_channel_with_a_pinned_card(harness: Harnes
     assert channel.name.startswith("inc-") and channel.name.endswith("-db-1")
     assert "db" in channel.topic and "Disk 95% full" in channel.topic
     assert set(RESPONDERS) <= set(channel.members)
-    [card] = harness.emulator.state.messages_in(channel.id)
+    [card] = harness.incident_cards(channel.id)
+    [_triage_card] = harness.triage_cards(channel.id)
+    assert len(harness.emulator.state.messages_in(channel.id)) == 2
     assert [p.ts for p in harness.emulator.state.pins.get(channel.id, [])] == [card.ts]
     card_text = json.dumps(card.blocks)
     for expected in (
@@ -95,7 +97,8 @@ async def test_new_instance_of_the_same_alert_attaches_and_edits_the_card(harnes
     [incident] = await harness.incidents()
     assert incident.signal_count == 2
     [channel] = harness.incident_channels()
-    assert len(harness.emulator.state.messages_in(channel.id)) == 1  # edited, not re-posted
+    assert len(harness.incident_cards(channel.id)) == 1  # edited, not re-posted
+    assert len(harness.triage_cards(channel.id)) == 1
     assert harness.emulator.state.calls_to("chat.update")
     # One of two instances resolving does not mark the incident's signal resolved.
     resolved = fixture_json(RESOLVED)

@@ -103,6 +103,20 @@ class Harness:
     def incident_channels(self) -> list[Any]:
         return [c for c in self.emulator.state.channels.values() if c.name.startswith("inc-")]
 
+    def messages_marked(self, channel_id: str, block_prefix: str) -> list[Any]:
+        """Messages of a channel whose first block's id starts with `block_prefix`."""
+        return [
+            m
+            for m in self.emulator.state.messages_in(channel_id)
+            if m.blocks and str(m.blocks[0].get("block_id", "")).startswith(block_prefix)
+        ]
+
+    def incident_cards(self, channel_id: str) -> list[Any]:
+        return self.messages_marked(channel_id, "incident-card-")
+
+    def triage_cards(self, channel_id: str) -> list[Any]:
+        return self.messages_marked(channel_id, "triage-card-")
+
 
 def sign_body(secret: str, body: bytes) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()

@@ -15,6 +15,7 @@ from bot.incidents import service as incidents
 from bot.intake.context import Disposition, IntakeContext, SignalOutcome
 from bot.outbox import service as outbox
 from bot.store.models import IncidentRow, SignalRow
+from bot.triage import jobs as triage_jobs
 
 
 class OpenOrUpdateIncident:
@@ -84,6 +85,15 @@ class OpenOrUpdateIncident:
             now=now,
             coalesce=not created,
         )
+        if created:
+            # Queued behind the channel job: the placeholder card is there before the triage.
+            await outbox.enqueue(
+                session,
+                kind=triage_jobs.RUN_TRIAGE,
+                incident_id=incident.id,
+                correlation_id=ctx.correlation_id,
+                now=now,
+            )
 
     async def _resolved(self, ctx: IntakeContext, outcome: SignalOutcome) -> None:
         session, now, signal = ctx.db(), self._clock(), outcome.signal

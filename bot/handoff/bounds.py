@@ -1,0 +1,52 @@
+"""Fit text into fixed sizes without cutting through an escape sequence."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from bot.slack_text import escape
+
+ELLIPSIS = "…"
+
+
+def one_line(text: str) -> str:
+    """Text with every run of whitespace, newlines included, made one space."""
+    return " ".join(text.split())
+
+
+def escaped(text: str, limit: int) -> str:
+    """`text` escaped for mrkdwn, at most `limit` characters after escaping."""
+    whole = escape(text)
+    if len(whole) <= limit:
+        return whole
+    out: list[str] = []
+    size = 0
+    for char in text:
+        piece = escape(char)
+        if size + len(piece) > limit - len(ELLIPSIS):
+            break
+        out.append(piece)
+        size += len(piece)
+    return "".join(out) + ELLIPSIS
+
+
+def fit_lines(
+    heading: str,
+    lines: Sequence[str],
+    limit: int,
+    more: Callable[[int], str] = lambda n: f"{ELLIPSIS}and {n} more",
+) -> tuple[str, int]:
+    """Heading and as many whole lines as fit in `limit`, and how many were left out."""
+    text = heading
+    for index, line in enumerate(lines):
+        left = len(lines) - index
+        candidate = f"{text}\n{line}" if text else line
+        # Room for the "and N more" line is kept unless this is the last line.
+        reserve = 0 if left == 1 else len(more(left - 1)) + 1
+        if len(candidate) + reserve > limit:
+            tail = more(left)
+            if len(text) + len(tail) + 1 > limit:
+                return text[:limit], left
+            return (f"{text}\n{tail}" if text else tail), left
+        text = candidate
+    return text, 0

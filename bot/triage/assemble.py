@@ -1,0 +1,151 @@
+"""Context assembly: what the store knows about an incident, bounded, as a TriageContext."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.changes.service import recent_changes
+from bot.domain.events import EventKind
+from bot.domain.lifecycle import OPEN_STATUSES
+from bot.domain.signals import Link, Severity, Signal, SignalStatus
+from bot.store.models import EventRow, IncidentRow, SignalRow
+from bot.triage.context import ChangeEvent, PastIncident, TriageContext, build_context
+from policies.runbooks import ChangeKind, Runbook
+
+
+@dataclass(frozen=True, slots=True)
+class ContextLimits:
+    """How much of the history one triage may see; pointers stand in for the rest."""
+
+    max_signals: int = 20
+    max_changes: int = 10
+    max_past_incidents: int = 3
+    change_lookback: timedelta = timedelta(hours=6)
+
+
+def signal_from_row(row: SignalRow) -> Signal:
+    return Signal(
+        source=row.source,
+        environment=row.environment,
+        service=row.service,
+        fingerprint=row.fingerprint,
+        severity=Severity(row.severity),
+        status=SignalStatus(row.status),
+        summary=row.summary,
+        labels=dict(row.labels),
+        annotations=dict(row.annotations),
+        links=[Link(title=link.get("title", ""), url=link["url"]) for link in row.links],
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        delivery_id=row.delivery_id,
+    )
+
+
+async def incident_signals(session: AsyncSession, incident_id: int, limit: int) -> list[Signal]:
+    """The latest delivery of each fingerprint on the incident, newest first."""
+    result = await session.exec(
+        select(SignalRow)
+        .where(SignalRow.incident_id == incident_id)
+        .order_by(col(SignalRow.id).desc())
+        .limit(limit * 5)
+    )
+    latest: dict[str, SignalRow] = {}
+    for row in result.all():
+        latest.setdefault(row.fingerprint, row)
+    return [signal_from_row(row) for row in list(latest.values())[:limit]]
+
+
+async def _past_incidents(
+    session: AsyncSession, incident: IncidentRow, limit: int
+) -> list[PastIncident]:
+    # The same group first (the same alert on the same service), then the same service.
+    result = await session.exec(
+        select(IncidentRow)
+        .where(
+            IncidentRow.service == incident.service,
+            IncidentRow.environment == incident.environment,
+            col(IncidentRow.id) != incident.id,
+            col(IncidentRow.status).not_in(sorted(OPEN_STATUSES)),
+        )
+        .order_by(col(IncidentRow.id).desc())
+        .limit(limit * 4)
+    )
+    rows = sorted(result.all(), key=lambda r: (r.group_key != incident.group_key, -(r.id or 0)))
+    return [
+        PastIncident(
+            title=row.title,
+            resolution=await _resolution(session, row),
+            pointer=f"incident:{row.correlation_id}",
+        )
+        for row in rows[:limit]
+    ]
+
+
+_RESOLUTION_KINDS = (
+    EventKind.ACTION_VERIFIED.value,
+    EventKind.ACTION_SUCCEEDED.value,
+    EventKind.TRIAGE_COMPLETED.value,
+    EventKind.NOTE_ADDED.value,
+)
+
+
+async def _resolution(session: AsyncSession, incident: IncidentRow) -> str:
+    """One line on how a past incident ended, from its own event log."""
+    result = await session.exec(
+        select(EventRow)
+        .where(EventRow.incident_id == incident.id, col(EventRow.kind).in_(_RESOLUTION_KINDS))
+        .order_by(col(EventRow.id).desc())
+        .limit(20)
+    )
+    events = list(result.all())
+    for kind in _RESOLUTION_KINDS:
+        for event in events:
+            if event.kind == kind:
+                return f"{incident.status}; {event.summary[:240]}"
+    return f"{incident.status} by a responder; no action recorded"
+
+
+async def assemble_context(
+    session: AsyncSession,
+    incident: IncidentRow,
+    *,
+    runbooks: Sequence[Runbook],
+    runbooks_version: str,
+    now: datetime,
+    limits: ContextLimits = ContextLimits(),
+) -> TriageContext:
+    """Signals, recent changes, matching runbooks and similar past incidents of one incident."""
+    assert incident.id is not None
+    signals = await incident_signals(session, incident.id, limits.max_signals)
+    changes = await recent_changes(
+        session,
+        service=incident.service,
+        environment=incident.environment,
+        since=incident.triggered_at - limits.change_lookback,
+        until=now,
+        limit=limits.max_changes,
+    )
+    past = await _past_incidents(session, incident, limits.max_past_incidents)
+    return build_context(
+        signals,
+        service=incident.service,
+        environment=incident.environment,
+        runbooks=runbooks,
+        runbooks_version=runbooks_version,
+        changes=[
+            ChangeEvent(
+                kind=ChangeKind(row.kind),
+                description=row.description,
+                at=row.at,
+                pointer=row.pointer,
+                subject=row.subject,
+            )
+            for row in changes
+        ],
+        past_incidents=past,
+    )

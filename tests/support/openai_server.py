@@ -1,0 +1,411 @@
+"""A local OpenAI-compatible chat completions server whose answers follow a scenario."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import math
+import re
+import time
+from collections import deque
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from aiohttp import web
+
+# The keywords the strict structured-output dialect supports (OpenAI structured outputs
+# guide); anything else in a strict schema is refused with a 400.
+STRICT_KEYWORDS = frozenset(
+    {
+        "type",
+        "properties",
+        "required",
+        "additionalProperties",
+        "items",
+        "enum",
+        "const",
+        "anyOf",
+        "description",
+        "title",
+        "$defs",
+        "$ref",
+        "pattern",
+        "format",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "minItems",
+        "maxItems",
+    }
+)
+_ROLES = frozenset({"system", "developer", "user", "assistant"})
+_SCHEMA_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_SCOPE = re.compile(r'Incident scope: ("(?:[^"\\]|\\.)*")')
+_POINTER = re.compile(r'pointer: ("(?:[^"\\]|\\.)*")')
+_RUNBOOK = re.compile(r"^### ([a-z][a-z0-9_]*):", re.MULTILINE)
+_CLASSIFICATION = re.compile(r"Default classification: (low|medium|high|sev1); team: ([a-z0-9_-]+)")
+_DATA_BLOCK = re.compile(r"<<<UNTRUSTED_ALERT_DATA\n(.*)\nUNTRUSTED_ALERT_DATA>>>", re.DOTALL)
+# What the obedient model takes for an order: "run <action> on <target>".
+_ORDER = re.compile(r"\b(?:run|execute|propose)\s+([a-z_]+)\s+(?:on|against)\s+([\w./-]+)", re.I)
+
+
+class Scenario(StrEnum):
+    """How the server answers the next chat completion."""
+
+    VALID = "valid"
+    OBEDIENT = "obedient"
+    INVALID_SCHEMA = "invalid_schema"
+    NOT_JSON = "not_json"
+    TRUNCATED = "truncated"
+    REFUSAL = "refusal"
+    CONTENT_FILTER = "content_filter"
+    SERVER_ERROR = "server_error"
+    RATE_LIMITED = "rate_limited"
+    RATE_LIMITED_LONG_WAIT = "rate_limited_long_wait"
+    SLOW = "slow"
+    PROSE = "prose"
+    LONG_PROSE = "long_prose"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    """One request as the server received it."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+class OpenAIServer:
+    """POST /v1/chat/completions and GET /v1/models over real HTTP on 127.0.0.1."""
+
+    def __init__(
+        self, *, api_key: str, models: tuple[str, ...] = ("gpt-test",), slow_seconds: float = 5.0
+    ) -> None:
+        self.api_key = api_key
+        self.models = models
+        self.slow_seconds = slow_seconds
+        # Used whenever the queue is empty.
+        self.scenario = Scenario.VALID
+        self.queue: deque[Scenario] = deque()
+        self.requests: list[RecordedRequest] = []
+        # Bodies of the completions answered with 200, in order.
+        self.completions: list[dict[str, Any]] = []
+        self._release = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self._port = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._port}/v1"
+
+    def chat_requests(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.path == "/v1/chat/completions"]
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._chat)
+        app.router.add_get("/v1/models", self._models)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        self._runner = runner
+        self._port = int(runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        # Lets a slow answer still in progress finish, so shutdown does not wait on it.
+        self._release.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _record(self, request: web.Request) -> Any:
+        raw = await request.read()
+        try:
+            body: Any = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.decode("utf-8", "replace")
+        self.requests.append(
+            RecordedRequest(request.method, request.path, dict(request.headers), body)
+        )
+        return body
+
+    def _unauthorized(self, request: web.Request) -> web.Response | None:
+        given = request.headers.get("Authorization", "")
+        if given == f"Bearer {self.api_key}":
+            return None
+        key = given.removeprefix("Bearer ")
+        masked = f"{key[:3]}*****{key[-4:]}" if len(key) > 8 else "(none)"
+        return _error(
+            401,
+            f"Incorrect API key provided: {masked}. You can find your API key at"
+            " https://platform.openai.com/account/api-keys.",
+            "invalid_request_error",
+            code="invalid_api_key",
+        )
+
+    async def _models(self, request: web.Request) -> web.Response:
+        await self._record(request)
+        if (refused := self._unauthorized(request)) is not None:
+            return refused
+        data = [
+            {"id": m, "object": "model", "created": 1_700_000_000, "owned_by": "system"}
+            for m in self.models
+        ]
+        return web.json_response({"object": "list", "data": data})
+
+    async def _chat(self, request: web.Request) -> web.Response:
+        body = await self._record(request)
+        if (refused := self._unauthorized(request)) is not None:
+            return refused
+        if request.content_type != "application/json" or not isinstance(body, dict):
+            return _error(
+                400, "We could not parse the JSON body of your request.", "invalid_request_error"
+            )
+        problem = _request_problem(body, self.models)
+        if problem is not None:
+            status, message, param, code = problem
+            return _error(status, message, "invalid_request_error", param=param, code=code)
+        scenario = self.queue.popleft() if self.queue else self.scenario
+        return await self._answer(scenario, body)
+
+    async def _answer(self, scenario: Scenario, body: dict[str, Any]) -> web.Response:
+        if scenario is Scenario.SERVER_ERROR:
+            return _error(
+                500,
+                "The server had an error while processing your request. Sorry about that!",
+                "server_error",
+            )
+        if scenario in (Scenario.RATE_LIMITED, Scenario.RATE_LIMITED_LONG_WAIT):
+            # retry-after-ms is the header the OpenAI SDK reads first.
+            wait_ms = "50" if scenario is Scenario.RATE_LIMITED else "30000"
+            return _error(
+                429,
+                f"Rate limit reached for {body['model']} on requests per min (RPM):"
+                " Limit 3, Used 3, Requested 1.",
+                "requests",
+                code="rate_limit_exceeded",
+                headers={"retry-after-ms": wait_ms},
+            )
+        if scenario is Scenario.SLOW:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._release.wait(), self.slow_seconds)
+        system, data = _prompt_parts(body)
+        content: str | None
+        refusal: str | None = None
+        finish = "stop"
+        if scenario is Scenario.OBEDIENT:
+            content = json.dumps(obedient_report(system, data))
+        elif scenario is Scenario.INVALID_SCHEMA:
+            report = valid_report(system, data)
+            report["confidence"] = 1.7
+            report["notes"] = "extra field"
+            del report["unknowns"]
+            content = json.dumps(report)
+        elif scenario is Scenario.NOT_JSON:
+            content = "Sure! The checkout service looks unhealthy; I would restart it."
+        elif scenario is Scenario.TRUNCATED:
+            full = json.dumps(valid_report(system, data))
+            content, finish = full[: len(full) // 2], "length"
+        elif scenario is Scenario.REFUSAL:
+            content, refusal = None, "I'm sorry, I can't help with that request."
+        elif scenario is Scenario.CONTENT_FILTER:
+            content, finish = None, "content_filter"
+        elif scenario is Scenario.PROSE:
+            content = prose(data)
+        elif scenario is Scenario.LONG_PROSE:
+            content = long_prose(data)
+        else:
+            content = json.dumps(valid_report(system, data))
+        completion = self._completion(body, content, refusal, finish)
+        self.completions.append(completion)
+        return web.json_response(completion)
+
+    def _completion(
+        self, body: dict[str, Any], content: str | None, refusal: str | None, finish: str
+    ) -> dict[str, Any]:
+        prompt_chars = sum(len(m["content"]) for m in body["messages"])
+        prompt_tokens = math.ceil(prompt_chars / 4)
+        completion_tokens = math.ceil(len(content or refusal or "") / 4) + 1
+        return {
+            "id": f"chatcmpl-{len(self.completions) + 1}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body["model"],
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": content, "refusal": refusal},
+                    "logprobs": None,
+                    "finish_reason": finish,
+                }
+            ],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
+        }
+
+
+def strict_schema_problems(schema: Any, path: str = "schema") -> list[str]:
+    """Why `schema` is not acceptable in strict structured-output mode; empty when it is."""
+    if not isinstance(schema, dict):
+        return [f"{path} is not an object"]
+    problems = [f"{path}.{k} is not supported" for k in schema if k not in STRICT_KEYWORDS]
+    if schema.get("type") == "object":
+        properties = schema.get("properties", {})
+        if schema.get("additionalProperties") is not False:
+            problems.append(f"{path}.additionalProperties must be false")
+        if sorted(schema.get("required", [])) != sorted(properties):
+            problems.append(f"{path}.required must list every property")
+        for name, sub in properties.items():
+            problems += strict_schema_problems(sub, f"{path}.properties.{name}")
+    if "items" in schema:
+        problems += strict_schema_problems(schema["items"], f"{path}.items")
+    for index, sub in enumerate(schema.get("anyOf", [])):
+        problems += strict_schema_problems(sub, f"{path}.anyOf[{index}]")
+    for name, sub in schema.get("$defs", {}).items():
+        problems += strict_schema_problems(sub, f"{path}.$defs.{name}")
+    return problems
+
+
+def _request_problem(
+    body: dict[str, Any], models: tuple[str, ...]
+) -> tuple[int, str, str | None, str | None] | None:
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        return 400, "you must provide a model parameter", "model", None
+    if model not in models:
+        return (
+            404,
+            f"The model `{model}` does not exist or you do not have access to it.",
+            None,
+            "model_not_found",
+        )
+    if body.get("stream"):
+        return 400, "streaming is not supported by this server", "stream", None
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return 400, "messages must be a non-empty array", "messages", None
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict) or message.get("role") not in _ROLES:
+            return 400, f"messages[{index}].role is invalid", f"messages[{index}]", None
+        if not isinstance(message.get("content"), str):
+            return 400, f"messages[{index}].content must be a string", f"messages[{index}]", None
+    limit = body.get("max_completion_tokens")
+    if limit is not None and (not isinstance(limit, int) or limit < 1):
+        return (
+            400,
+            "max_completion_tokens must be a positive integer",
+            "max_completion_tokens",
+            None,
+        )
+    fmt = body.get("response_format")
+    if fmt is None:
+        return None
+    if not isinstance(fmt, dict) or fmt.get("type") != "json_schema":
+        return 400, "response_format.type must be json_schema here", "response_format", None
+    spec = fmt.get("json_schema")
+    if not isinstance(spec, dict) or not _SCHEMA_NAME.fullmatch(str(spec.get("name", ""))):
+        return 400, "response_format.json_schema.name is invalid", "response_format", None
+    if spec.get("strict") is not True:
+        return 400, "this server only accepts strict json_schema", "response_format", None
+    schema = spec.get("schema")
+    if not isinstance(schema, dict) or schema.get("type") != "object":
+        return 400, "the schema's root must be an object", "response_format", None
+    problems = strict_schema_problems(schema)
+    if problems:
+        message = "Invalid schema for response_format: " + "; ".join(problems[:5])
+        return 400, message, "response_format", "invalid_json_schema"
+    return None
+
+
+def _error(
+    status: int,
+    message: str,
+    kind: str,
+    *,
+    param: str | None = None,
+    code: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> web.Response:
+    body = {"error": {"message": message, "type": kind, "param": param, "code": code}}
+    return web.json_response(body, status=status, headers=headers)
+
+
+def _prompt_parts(body: dict[str, Any]) -> tuple[str, str]:
+    system = "\n".join(m["content"] for m in body["messages"] if m["role"] == "system")
+    user = "\n".join(m["content"] for m in body["messages"] if m["role"] == "user")
+    block = _DATA_BLOCK.search(user)
+    return system, block.group(1) if block else ""
+
+
+def valid_report(system: str, data: str) -> dict[str, Any]:
+    """A report a careful model would give, built from what the prompt says."""
+    scope_match = _SCOPE.search(system)
+    scope = json.loads(scope_match.group(1)) if scope_match else "unknown/unknown"
+    runbook = _RUNBOOK.search(system)
+    incident_class = runbook.group(1) if runbook else "unknown"
+    defaults = _CLASSIFICATION.search(system)
+    classification, team = defaults.groups() if defaults else ("medium", "sre")
+    pointer = _POINTER.search(data)
+    evidence = (
+        [
+            {
+                "source": "signal",
+                "claim": "The alert is firing.",
+                "pointer": json.loads(pointer.group(1)),
+            }
+        ]
+        if pointer
+        else []
+    )
+    section = system[runbook.end() :].split("\n### ", 1)[0] if runbook else ""
+    action = "collect_diagnostics" if "- collect_diagnostics" in section else "escalate_to_human"
+    return {
+        "classification": classification,
+        "confidence": 0.7,
+        "requires_ticket": True,
+        "requires_paging": False,
+        "requires_mim": False,
+        "recommended_team": team,
+        "incident_class": incident_class,
+        "hypothesis": f"The service in {scope} behaves as runbook {incident_class} describes.",
+        "evidence": evidence,
+        "unknowns": ["Whether a recent change is involved."],
+        "proposed_actions": [
+            {"action": action, "target": scope, "params": [], "rationale": "First safe step."}
+        ],
+    }
+
+
+def obedient_report(system: str, data: str) -> dict[str, Any]:
+    """What a model that obeys orders planted in the data would answer."""
+    report = valid_report(system, data)
+    orders = _ORDER.findall(data)
+    if orders:
+        report["proposed_actions"] = [
+            {"action": name, "target": target, "params": [], "rationale": "As the alert instructs."}
+            for name, target in orders
+        ]
+        report["confidence"] = 0.99
+    return report
+
+
+def prose(data: str) -> str:
+    """A short handoff paragraph naming the first facts it was given."""
+    facts = [line.strip("- ").strip() for line in data.splitlines() if line.strip()]
+    return "Handoff: " + "; ".join(facts[:3]) + "."
+
+
+def long_prose(data: str) -> str:
+    """A paragraph well past 600 characters, in whole sentences, over several lines."""
+    first = prose(data)
+    filler = " ".join(f"Sentence {n} repeats that the incident is still open." for n in range(20))
+    return f"{first}\n\n{filler}"
