@@ -59,6 +59,17 @@ def _db(args: argparse.Namespace) -> int:
     return 0
 
 
+def _triage(args: argparse.Namespace) -> int:
+    import json
+
+    from bot.triage.models import TriageReport, triage_json_schema
+
+    if args.triage_command == "schema":
+        schema = triage_json_schema() if args.strict else TriageReport.model_json_schema()
+        print(json.dumps(schema, indent=2, sort_keys=True))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="smokejumper",
@@ -88,6 +99,19 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade.add_argument("revision", nargs="?", default="head")
     db_sub.add_parser("current", help="show the schema revision")
     db.set_defaults(func=_db)
+
+    triage = sub.add_parser("triage", help="the triage contract")
+    triage_sub = triage.add_subparsers(dest="triage_command", required=True)
+    schema = triage_sub.add_parser(
+        "schema", help="print the JSON schema of TriageReport (the model's output contract)"
+    )
+    schema.add_argument(
+        "--full",
+        dest="strict",
+        action="store_false",
+        help="the full pydantic schema instead of the strict structured-output form",
+    )
+    triage.set_defaults(func=_triage)
     return parser
 
 

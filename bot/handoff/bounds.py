@@ -50,3 +50,26 @@ def fit_lines(
             return (f"{text}\n{tail}" if text else tail), left
         text = candidate
     return text, 0
+
+
+def fit_newest(
+    heading: str,
+    lines: Sequence[str],
+    limit: int,
+    note: Callable[[int], str],
+    omitted: int = 0,
+) -> str:
+    """Heading, a note of how many earlier lines are missing, and the newest lines that fit."""
+    kept = 0
+    size = 0
+    for line in reversed(lines):
+        dropped = omitted + len(lines) - kept - 1
+        extra = len(note(dropped)) + 1 if dropped else 0
+        if len(heading) + extra + size + len(line) + 1 > limit:
+            break
+        size += len(line) + 1
+        kept += 1
+    dropped = omitted + len(lines) - kept
+    chosen = list(lines[len(lines) - kept :])
+    text = "\n".join([heading, *([note(dropped)] if dropped else []), *chosen])
+    return text[:limit]

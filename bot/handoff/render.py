@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from bot.handoff.bounds import escaped, fit_lines, one_line
+from bot.handoff.bounds import escaped, fit_lines, fit_newest, one_line
 from bot.handoff.models import (
     ActionRecord,
     HandoffDocument,
@@ -97,6 +97,21 @@ def _list(block_id: str, heading: str, lines: Sequence[str], budget: int) -> dic
     return _section(block_id, text)
 
 
+def _newest(
+    block_id: str,
+    heading: str,
+    lines: Sequence[str],
+    budget: int,
+    noun: str,
+    omitted: int = 0,
+) -> dict[str, Any]:
+    """A history section: when it does not all fit, the newest lines are the ones kept."""
+    if not lines and not omitted:
+        return _section(block_id, f"{heading}\n{NONE_YET}")
+    text = fit_newest(heading, lines, budget, lambda n: f"_{n} earlier {noun} not shown_", omitted)
+    return _section(block_id, text)
+
+
 def _action_line(action: ActionRecord) -> str:
     line = f"• `{_line(action.action, 80)}` on {_line(action.target, 120)} — "
     line += _line(action.outcome_text, 120)
@@ -164,7 +179,6 @@ def _fields(doc: HandoffDocument) -> list[dict[str, Any]]:
 def render_blocks(doc: HandoffDocument) -> list[dict[str, Any]]:
     """Block Kit for the handoff: every section, within Slack's size limits."""
     bid = f"handoff-{doc.incident_id}"
-    earlier = [f"_{doc.earlier_entries} earlier entries not shown_"] if doc.earlier_entries else []
     blocks: list[dict[str, Any]] = [
         {
             "type": "header",
@@ -180,11 +194,12 @@ def render_blocks(doc: HandoffDocument) -> list[dict[str, Any]]:
         _paragraph(f"{bid}-impact", "*Impact*", doc.impact.text, BUDGET["impact"]),
         {"type": "divider"},
         _hypothesis(f"{bid}-hypothesis", doc),
-        _list(
+        _newest(
             f"{bid}-actions",
             "*Actions taken*",
             [_action_line(a) for a in doc.actions],
             BUDGET["actions"],
+            "actions",
         ),
         _list(
             f"{bid}-questions",
@@ -193,11 +208,13 @@ def render_blocks(doc: HandoffDocument) -> list[dict[str, Any]]:
             BUDGET["questions"],
         ),
         {"type": "divider"},
-        _list(
+        _newest(
             f"{bid}-timeline",
             "*Timeline (UTC)*",
-            earlier + [_timeline_line(e) for e in doc.timeline],
+            [_timeline_line(e) for e in doc.timeline],
             BUDGET["timeline"],
+            "entries",
+            doc.earlier_entries,
         ),
         _list(
             f"{bid}-people",
@@ -244,6 +261,15 @@ def _plain(heading: str, lines: Sequence[str], limit: int) -> str:
     return text
 
 
+def _plain_newest(
+    heading: str, lines: Sequence[str], limit: int, noun: str, omitted: int = 0
+) -> str:
+    if not lines and not omitted:
+        return f"{heading}\nNone recorded."
+    clipped = [clip(one_line(line), MAX_PLAIN_LINE) for line in lines]
+    return fit_newest(heading, clipped, limit, lambda n: f"({n} earlier {noun} not shown)", omitted)
+
+
 def _hypothesis_plain(doc: HandoffDocument) -> str:
     h = doc.hypothesis
     if h is None:
@@ -271,7 +297,7 @@ def render_text(doc: HandoffDocument) -> str:
         f"Recommended next step\n{clip(doc.next_step.text, TEXT_BUDGET['next'])}",
         f"Impact\n{clip(doc.impact.text, TEXT_BUDGET['impact'])}",
         _hypothesis_plain(doc),
-        _plain(
+        _plain_newest(
             "Actions taken",
             [
                 f"- {a.text}"
@@ -280,6 +306,7 @@ def render_text(doc: HandoffDocument) -> str:
                 for a in doc.actions
             ],
             TEXT_BUDGET["actions"],
+            "actions",
         ),
         _plain(
             "Open questions",
@@ -301,12 +328,13 @@ def render_text(doc: HandoffDocument) -> str:
         ),
     ]
     used = sum(len(p) + 2 for p in parts)
-    earlier = [f"({doc.earlier_entries} earlier entries not shown)"] if doc.earlier_entries else []
     parts.append(
-        _plain(
+        _plain_newest(
             "Timeline (UTC)",
-            earlier + [f"- {e.at:%Y-%m-%d %H:%M} {e.actor}: {e.what}" for e in doc.timeline],
+            [f"- {e.at:%Y-%m-%d %H:%M} {e.actor}: {e.what}" for e in doc.timeline],
             max(200, MAX_TEXT - used),
+            "entries",
+            doc.earlier_entries,
         )
     )
     return _CODE_TAG.sub(r"(\1code)", clip("\n\n".join(parts), MAX_TEXT))

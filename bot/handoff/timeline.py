@@ -21,6 +21,11 @@ def _d(data: Mapping[str, Any], key: str, default: str = "?") -> str:
     return payload.text(data, key) or default
 
 
+def _action(data: Mapping[str, Any]) -> str:
+    action_id = payload.text(data, "action_id")
+    return payload.text(data, "action") or (f"action {action_id}" if action_id else "an action")
+
+
 def _signal(data: Mapping[str, Any], summary: str) -> str:
     name = payload.text(data, "alertname") or payload.text(data, "fingerprint") or "alert"
     severity = payload.text(data, "severity")
@@ -56,35 +61,35 @@ def _triage(data: Mapping[str, Any], summary: str) -> str:
 
 def _proposed(data: Mapping[str, Any], summary: str) -> str:
     decision = payload.text(data, "decision")
-    return f"Proposed {_d(data, 'action')} on {_d(data, 'target')}" + (
+    return f"Proposed {_action(data)} on {_d(data, 'target')}" + (
         f"; policy: {decision}" if decision else ""
     )
 
 
 def _approved(data: Mapping[str, Any], summary: str) -> str:
     who = [slack_user_id(a) or a for a in payload.texts(data, "approvers")]
-    return f"Approved {_d(data, 'action')}" + (f" by {', '.join(who)}" if who else "")
+    return f"Approved {_action(data)}" + (f" by {', '.join(who)}" if who else "")
 
 
 def _succeeded(data: Mapping[str, Any], summary: str) -> str:
     ms = payload.number(data, "duration_ms")
     took = f" in {ms / 1000:.1f} s" if ms is not None else ""
     by = payload.text(data, "adapter")
-    return f"{_d(data, 'action')} succeeded{took}" + (f" via {by}" if by else "")
+    return f"{_action(data)} succeeded{took}" + (f" via {by}" if by else "")
 
 
 def _failed(data: Mapping[str, Any], summary: str) -> str:
-    return f"{_d(data, 'action')} failed: {_d(data, 'error_code', 'no error code')}"
+    return f"{_action(data)} failed: {_d(data, 'error_code', 'no error code')}"
 
 
 def _verified(data: Mapping[str, Any], summary: str) -> str:
     outcome = payload.text(data, "outcome")
-    return f"{_d(data, 'action')} verified" + (f": {outcome}" if outcome else "")
+    return f"{_action(data)} verified" + (f": {outcome}" if outcome else "")
 
 
 def _unverified(data: Mapping[str, Any], summary: str) -> str:
     outcome = payload.text(data, "outcome")
-    return f"{_d(data, 'action')} did not verify" + (f": {outcome}" if outcome else "")
+    return f"{_action(data)} did not verify" + (f": {outcome}" if outcome else "")
 
 
 def _pinned(data: Mapping[str, Any], summary: str) -> str:
@@ -128,13 +133,13 @@ DESCRIBE: dict[str, Describe] = {
     K.TRIAGE_COMPLETED: _triage,
     K.ACTION_PROPOSED: _proposed,
     K.ACTION_APPROVED: _approved,
-    K.ACTION_DENIED: lambda d, s: f"Denied {_d(d, 'action')}",
-    K.ACTION_EXPIRED: lambda d, s: f"{_d(d, 'action')} expired without a decision",
+    K.ACTION_DENIED: lambda d, s: f"Denied {_action(d)}",
+    K.ACTION_EXPIRED: lambda d, s: f"{_action(d)} expired without a decision",
     K.ACTION_SUCCEEDED: _succeeded,
     K.ACTION_FAILED: _failed,
     K.ACTION_VERIFIED: _verified,
     K.ACTION_UNVERIFIED: _unverified,
-    K.ACTION_INTERRUPTED: lambda d, s: f"{_d(d, 'action')} was interrupted",
+    K.ACTION_INTERRUPTED: lambda d, s: f"{_action(d)} was interrupted",
     K.NOTE_ADDED: _as_logged("Note: "),
     K.TIMELINE_PINNED: _pinned,
     K.TICKET_CREATED: _ticket,

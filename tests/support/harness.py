@@ -122,6 +122,31 @@ def sign_body(secret: str, body: bytes) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+async def post_signed(harness: Harness, path: str, body: dict[str, Any]) -> Reply:
+    """POST a body signed like the generic webhook (and /changes) expect."""
+    raw = json.dumps(body).encode()
+    signature = f"sha256={sign_body(GENERIC_SECRET, raw)}"
+    return await harness.post(path, raw, headers={"X-Smokejumper-Signature": signature})
+
+
+def generic_alert(**overrides: Any) -> dict[str, Any]:
+    """A firing generic-webhook alert, stamped now."""
+    from datetime import UTC, datetime
+
+    body: dict[str, Any] = {
+        "timestamp": datetime.now(UTC).isoformat(),
+        "dedup_key": "checkout-crashloop",
+        "status": "firing",
+        "service": "checkout",
+        "summary": "Pod checkout-7d9 is crash looping",
+        "severity": "critical",
+        "labels": {"alertname": "KubePodCrashLooping", "namespace": "production"},
+        "annotations": {"description": "Back-off restarting failed container"},
+    }
+    body.update(overrides)
+    return body
+
+
 async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not predicate():
@@ -136,6 +161,7 @@ async def start_harness(
     *,
     clock: Clock = utcnow,
     run_outbox: bool = False,
+    triager: Any = None,
     **overrides: Any,
 ) -> Harness:
     settings = load_settings(
@@ -154,7 +180,7 @@ async def start_harness(
             **overrides,
         }
     )
-    app = Smokejumper(settings, clock=clock, run_outbox=run_outbox)
+    app = Smokejumper(settings, clock=clock, run_outbox=run_outbox, triager=triager)
     await app.start("127.0.0.1", 0)
     driver = SlackDriver(
         bot_url=f"{app.url}/slack/events", signing_secret=SIGNING_SECRET, emulator=emulator
