@@ -14,6 +14,7 @@ from bot.domain.events import EventKind
 from bot.eventlog import service as eventlog
 from bot.outbox import service as outbox
 from bot.outbox.service import Job
+from bot.ports.adapters import AdapterError
 from bot.ports.chat import ChatError
 from bot.store.database import SessionFactory
 
@@ -78,7 +79,7 @@ class OutboxWorker:
             if handler is None:
                 raise ChatError("unknown_job", f"no handler for {job.kind}", retryable=False)
             await handler(job)
-        except ChatError as exc:
+        except (ChatError, AdapterError) as exc:
             await self._failed(job, str(exc), retryable=exc.retryable)
         except Exception as exc:
             log.exception("outbox job %s (%s) crashed", job.id, job.kind)

@@ -76,13 +76,15 @@ async def _past_incidents(
         .limit(limit * 4)
     )
     rows = sorted(result.all(), key=lambda r: (r.group_key != incident.group_key, -(r.id or 0)))
+    chosen = rows[:limit]
+    endings = await _resolutions(session, chosen)
     return [
         PastIncident(
             title=row.title,
-            resolution=await _resolution(session, row),
+            resolution=endings.get(row.id or 0, f"{row.status} by a responder; no action recorded"),
             pointer=f"incident:{row.correlation_id}",
         )
-        for row in rows[:limit]
+        for row in chosen
     ]
 
 
@@ -94,20 +96,27 @@ _RESOLUTION_KINDS = (
 )
 
 
-async def _resolution(session: AsyncSession, incident: IncidentRow) -> str:
-    """One line on how a past incident ended, from its own event log."""
+async def _resolutions(session: AsyncSession, incidents: list[IncidentRow]) -> dict[int, str]:
+    """One line per past incident on how it ended, from their event logs in one query."""
+    ids = [row.id for row in incidents if row.id is not None]
+    if not ids:
+        return {}
     result = await session.exec(
-        select(EventRow)
-        .where(EventRow.incident_id == incident.id, col(EventRow.kind).in_(_RESOLUTION_KINDS))
+        select(EventRow.incident_id, EventRow.kind, EventRow.summary)
+        .where(col(EventRow.incident_id).in_(ids), col(EventRow.kind).in_(_RESOLUTION_KINDS))
         .order_by(col(EventRow.id).desc())
-        .limit(20)
     )
-    events = list(result.all())
-    for kind in _RESOLUTION_KINDS:
-        for event in events:
-            if event.kind == kind:
-                return f"{incident.status}; {event.summary[:240]}"
-    return f"{incident.status} by a responder; no action recorded"
+    best: dict[int, tuple[int, str]] = {}
+    for incident_id, kind, summary in result.all():
+        assert incident_id is not None
+        rank = _RESOLUTION_KINDS.index(kind)
+        if incident_id not in best or rank < best[incident_id][0]:
+            best[incident_id] = (rank, summary)
+    status = {row.id: row.status for row in incidents}
+    return {
+        incident_id: f"{status[incident_id]}; {summary[:240]}"
+        for incident_id, (_, summary) in best.items()
+    }
 
 
 async def assemble_context(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -42,6 +43,7 @@ class _FlagServer:
         self.flags: dict[str, dict[str, bool]] = {}
         self.requests: list[RecordedRequest] = []
         self._faults: deque[_Fault] = deque()
+        self._stalled: asyncio.Event | None = None
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
 
@@ -64,6 +66,10 @@ class _FlagServer:
         for _ in range(times):
             self._faults.append(_Fault(status, method, headers or {}))
 
+    def stall(self) -> None:
+        """Leave every request unanswered until `stop`, as a hung server would."""
+        self._stalled = asyncio.Event()
+
     @property
     def writes(self) -> list[RecordedRequest]:
         return [r for r in self.requests if r.method not in {"GET", "HEAD"}]
@@ -84,6 +90,8 @@ class _FlagServer:
         self._port = int(runner.addresses[0][1])
 
     async def stop(self) -> None:
+        if self._stalled is not None:
+            self._stalled.set()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -115,6 +123,8 @@ class _FlagServer:
 
     @web.middleware
     async def _faulty(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if self._stalled is not None:
+            await self._stalled.wait()
         fault = next(
             (f for f in self._faults if f.method is None or f.method == request.method), None
         )

@@ -40,7 +40,7 @@ class RecordedRequest:
 @dataclass
 class Fault:
     status: int | None = None  # answer with this status instead of processing
-    retry_after: float | None = None
+    retry_after: float | str | None = None  # a str is sent verbatim (an HTTP date)
     body: Any = None
     stall: float = 0.0  # hold the request this long (or until the server stops) first
 
@@ -156,7 +156,7 @@ class PagerDutyServer:
         status: int,
         *,
         times: int = 1,
-        retry_after: float | None = None,
+        retry_after: float | str | None = None,
         body: Any = None,
     ) -> None:
         """Answer the next `times` requests on `route` with `status` (429 gets rate headers)."""
@@ -231,14 +231,16 @@ class PagerDutyServer:
         assert fault.status is not None
         headers: dict[str, str] = {}
         rest = route != "enqueue"
-        if fault.status == 429 and fault.retry_after is not None:
+        retry_after = fault.retry_after
+        if fault.status == 429 and retry_after is not None:
+            value = retry_after if isinstance(retry_after, str) else f"{retry_after:g}"
             if rest:
                 # REST API v2 announces its window with ratelimit-* headers.
                 headers["ratelimit-limit"] = "960"
                 headers["ratelimit-remaining"] = "0"
-                headers["ratelimit-reset"] = f"{fault.retry_after:g}"
+                headers["ratelimit-reset"] = value
             else:
-                headers["Retry-After"] = f"{fault.retry_after:g}"
+                headers["Retry-After"] = value
         body = fault.body
         if body is None:
             body = self._default_fault_body(fault.status, rest)

@@ -182,9 +182,10 @@ def _field_value(name: str) -> Callable[[dict[str, str]], str]:
 def _matches(record: dict[str, str], conditions: list[tuple[str, str, str]]) -> bool:
     for name, op, expected in conditions:
         actual = record.get(name, "")
-        if op == "=" and actual != expected:
+        # Instances on the default collation compare strings without regard to case.
+        if op == "=" and actual.lower() != expected.lower():
             return False
-        if op == "!=" and actual == expected:
+        if op == "!=" and actual.lower() == expected.lower():
             return False
         # LIKE means "contains", case-insensitive, as in the list filter's "contains".
         if op == "LIKE" and expected.lower() not in actual.lower():
