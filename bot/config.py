@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     triage_budget_tokens: int = Field(default=2000, ge=200, le=100_000)
     triage_change_lookback_minutes: int = Field(default=360, ge=1)
     policy_file: Path | None = None
+    action_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    action_retry_base_seconds: float = Field(default=2.0, ge=0, le=60)
+    verify_poll_seconds: float = Field(default=15.0, gt=0, le=600)
+    adapter_breaker_failures: int = Field(default=3, ge=1, le=100)
+    adapter_breaker_cooldown_seconds: float = Field(default=300.0, gt=0)
     pin_reaction: str = Field(default="pushpin", pattern=r"^[a-z0-9_+-]{1,64}$")
 
     @field_validator("responders", "group_by", mode="before")

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.actions.breaker import Breakers
+from bot.actions.registry import Adapters
 from bot.config import Settings
 from bot.domain.clock import Clock, utcnow
 from bot.ports.chat import ChatWorkspace
@@ -15,7 +17,12 @@ from bot.ports.triage import Triager
 from bot.store.database import SessionFactory
 from bot.store.models import IncidentRow, TriageRow
 from bot.triage.models import CheckedTriage
+from policies.policy import Policy, PolicyProblem, load_policy
 from policies.runbooks import Runbook
+
+# Called inside a transaction to queue a handoff: (session, incident_id, new owner, actor,
+# why, correlation_id).
+RequestHandoff = Callable[[AsyncSession, int, str | None, str, str, str], Awaitable[None]]
 
 # Called inside the transaction that records a triage, to turn its proposals into actions.
 ProposeActions = Callable[
@@ -39,3 +46,8 @@ class Runtime:
     runbooks_version: str = ""
     triager: Triager | None = None
     propose_actions: ProposeActions | None = None
+    request_handoff: RequestHandoff | None = None
+    policy: Policy = field(default_factory=lambda: load_policy().policy)
+    policy_problem: PolicyProblem | None = None
+    adapters: Adapters = field(default_factory=Adapters)
+    breakers: Breakers = field(default_factory=Breakers)

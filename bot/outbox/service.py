@@ -40,6 +40,7 @@ async def enqueue(
     incident_id: int | None = None,
     payload: dict[str, Any] | None = None,
     coalesce: bool = False,
+    not_before: datetime | None = None,
 ) -> None:
     """Add a job; with `coalesce`, skip it if an identical one is still waiting."""
     if coalesce:
@@ -60,7 +61,7 @@ async def enqueue(
             payload=payload or {},
             correlation_id=correlation_id,
             status=PENDING,
-            not_before=now,
+            not_before=not_before or now,
             created_at=now,
         )
     )

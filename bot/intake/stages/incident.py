@@ -6,15 +6,16 @@ from sqlalchemy import update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.actions import jobs as action_jobs
 from bot.domain.clock import Clock
 from bot.domain.events import EventKind
-from bot.domain.signals import Severity, SignalStatus
+from bot.domain.signals import Severity, Signal, SignalStatus
 from bot.eventlog import service as eventlog
 from bot.incidents import jobs
 from bot.incidents import service as incidents
 from bot.intake.context import Disposition, IntakeContext, SignalOutcome
 from bot.outbox import service as outbox
-from bot.store.models import IncidentRow, SignalRow
+from bot.store.models import ActionRow, IncidentRow, SignalRow
 from bot.triage import jobs as triage_jobs
 
 
@@ -53,11 +54,16 @@ class OpenOrUpdateIncident:
             )
         )
         data = {
+            **_signal_facts(signal),
             "signal_id": outcome.signal_id,
-            "fingerprint": signal.fingerprint,
-            "source": signal.source,
             "group_key": outcome.group_key,
         }
+        if created:
+            data.update(
+                title=incident.title,
+                service=incident.service,
+                environment=incident.environment,
+            )
         if created:
             kind, summary, job = EventKind.INCIDENT_OPENED, "Incident opened by", jobs.OPEN_CHANNEL
         else:
@@ -106,7 +112,7 @@ class OpenOrUpdateIncident:
                 summary=f"Resolved with no open incident: {signal.summary[:200]}",
                 correlation_id=ctx.correlation_id,
                 at=now,
-                data={"signal_id": outcome.signal_id, "fingerprint": signal.fingerprint},
+                data={**_signal_facts(signal), "signal_id": outcome.signal_id},
             )
             return
         outcome.disposition = Disposition.RESOLVED
@@ -125,11 +131,21 @@ class OpenOrUpdateIncident:
             at=now,
             incident_id=outcome.incident_id,
             data={
+                **_signal_facts(signal),
                 "signal_id": outcome.signal_id,
-                "fingerprint": signal.fingerprint,
                 "still_firing": sorted(still_firing),
             },
         )
+        if not still_firing:
+            # An action waiting to be verified need not wait for its next look.
+            for action_id in await _succeeded_actions(session, outcome.incident_id):
+                await outbox.enqueue(
+                    session,
+                    kind=action_jobs.VERIFY,
+                    correlation_id=ctx.correlation_id,
+                    now=now,
+                    payload={"action_id": action_id, "incident_id": outcome.incident_id},
+                )
         await outbox.enqueue(
             session,
             kind=jobs.ANNOUNCE_SIGNAL_RESOLVED,
@@ -146,6 +162,27 @@ class OpenOrUpdateIncident:
             .where(col(SignalRow.id) == outcome.signal_id)
             .values(incident_id=outcome.incident_id)
         )
+
+
+def _signal_facts(signal: Signal) -> dict[str, object]:
+    """What the event log keeps of a signal, for the timeline and the handoff."""
+    return {
+        "fingerprint": signal.fingerprint,
+        "source": signal.source,
+        "alertname": signal.alertname[:200],
+        "severity": signal.severity.value,
+        "summary": signal.summary[:500],
+        "links": [{"url": link.url, "title": link.title} for link in signal.links[:5]],
+    }
+
+
+async def _succeeded_actions(session: AsyncSession, incident_id: int) -> list[int]:
+    result = await session.exec(
+        select(ActionRow.id).where(
+            ActionRow.incident_id == incident_id, ActionRow.state == "succeeded"
+        )
+    )
+    return [action_id for action_id in result.all() if action_id is not None]
 
 
 async def _firing_fingerprints(session: AsyncSession, incident_id: int) -> set[str]:

@@ -1,0 +1,98 @@
+"""Shared steps of the action flows: requests, event entries, card refreshes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain.events import EventKind
+from bot.eventlog import service as eventlog
+from bot.incidents import jobs as incident_jobs
+from bot.outbox import service as outbox
+from bot.ports.remediation import ActionRequest
+from bot.store.models import ActionRow
+from bot.triage import jobs as triage_jobs
+
+BOT_ACTOR = "smokejumper"
+
+
+def request_of(row: ActionRow) -> ActionRequest:
+    assert row.id is not None
+    return ActionRequest(
+        action=row.action,
+        service=row.service,
+        environment=row.environment,
+        params=dict(row.params),
+        idempotency_key=row.idempotency_key,
+        incident_id=str(row.incident_id),
+    )
+
+
+def audit(row: ActionRow, **extra: Any) -> dict[str, Any]:
+    """The audit fields every action entry carries."""
+    return {
+        "action_id": row.id,
+        "action": row.action,
+        "target": row.target,
+        "params": dict(row.params),
+        "params_hash": row.params_hash,
+        "approvers": list(row.approvers),
+        "adapter": row.adapter,
+        "idempotency_key": row.idempotency_key,
+        "policy_version": row.policy_version,
+        "decision": row.decision,
+        **extra,
+    }
+
+
+def log_action(
+    session: AsyncSession,
+    row: ActionRow,
+    kind: EventKind,
+    summary: str,
+    *,
+    correlation_id: str,
+    at: datetime,
+    actor: str = BOT_ACTOR,
+    **extra: Any,
+) -> None:
+    eventlog.record(
+        session,
+        kind=kind,
+        summary=summary,
+        actor=actor,
+        correlation_id=correlation_id,
+        at=at,
+        incident_id=row.incident_id,
+        data=audit(row, **extra),
+    )
+
+
+async def refresh_cards(
+    session: AsyncSession, incident_id: int, correlation_id: str, now: datetime
+) -> None:
+    """Queue edits of the triage card and the incident card, coalescing with waiting ones."""
+    for kind in (triage_jobs.REFRESH_TRIAGE_CARD, incident_jobs.REFRESH_CARD):
+        await outbox.enqueue(
+            session,
+            kind=kind,
+            incident_id=incident_id,
+            correlation_id=correlation_id,
+            now=now,
+            coalesce=True,
+        )
+
+
+async def tell_channel(
+    session: AsyncSession, incident_id: int, text: str, correlation_id: str, now: datetime
+) -> None:
+    await outbox.enqueue(
+        session,
+        kind=incident_jobs.POST_NOTE,
+        incident_id=incident_id,
+        correlation_id=correlation_id,
+        now=now,
+        payload={"text": text},
+    )

@@ -1,0 +1,222 @@
+"""Run an approved action exactly once through its adapter, with bounded retries."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import datetime, timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.actions import jobs
+from bot.actions import service as actions
+from bot.actions.common import log_action, refresh_cards, request_of, tell_channel
+from bot.actions.escalate import escalate
+from bot.actions.recovery import interrupted_after, mark_interrupted
+from bot.actions.states import ActionState
+from bot.domain.events import EventKind
+from bot.outbox import service as outbox
+from bot.outbox.service import Job
+from bot.ports.adapters import AdapterError
+from bot.ports.remediation import ExecutionResult, Remediator
+from bot.runtime import Runtime
+from bot.store.models import ActionRow
+
+log = logging.getLogger(__name__)
+
+S = ActionState
+
+
+async def execute_job(rt: Runtime, job: Job) -> None:
+    """Claim the action (approved → executing) and run it; anyone else finds it claimed."""
+    action_id = int(job.payload["action_id"])
+    now = rt.clock()
+    async with rt.sessions() as session, session.begin():
+        row = await actions.get(session, action_id)
+        if row is None:
+            return
+        if row.state == S.EXECUTING.value:
+            await _maybe_interrupted(rt, session, row, job, now)
+            return
+        if row.state != S.APPROVED.value:
+            return
+        remediator = rt.adapters.remediator_for(row.action)
+        adapter_name = remediator.name if remediator is not None else None
+        if not await actions.move(
+            session,
+            action_id,
+            S.APPROVED,
+            S.EXECUTING,
+            version=row.version,
+            started_at=now,
+            adapter=adapter_name,
+        ):
+            return
+        row.adapter = adapter_name
+        log_action(
+            session,
+            row,
+            EventKind.ACTION_EXECUTING,
+            f"Running {row.action} on {row.target}",
+            correlation_id=job.correlation_id,
+            at=now,
+        )
+        await refresh_cards(session, row.incident_id, job.correlation_id, now)
+    rt.wake_outbox()
+
+    started = time.perf_counter()
+    try:
+        if remediator is None:
+            raise AdapterError(
+                "no_adapter", f"no adapter is configured for {row.action}", retryable=False
+            )
+        result, attempts = await _run_with_retries(rt, remediator, row)
+    except AdapterError as exc:
+        await _failed(rt, job, row, exc, _ms(started))
+        return
+    await _succeeded(rt, job, row, result, attempts, _ms(started))
+
+
+async def _run_with_retries(
+    rt: Runtime, remediator: Remediator, row: ActionRow
+) -> tuple[ExecutionResult, int]:
+    """Retry only what the adapter says may succeed later; stop at the policy's limit."""
+    max_attempts = rt.policy.rules.limits.max_retries + 1
+    breaker = rt.breakers.of(remediator.name)
+    request = request_of(row)
+    attempt = 0
+    while True:
+        attempt += 1
+        if not breaker.allows(rt.clock()):
+            raise AdapterError(
+                "circuit_open",
+                f"{remediator.name} failed repeatedly; calls are paused for a while",
+                retryable=False,
+            )
+        try:
+            result = await asyncio.wait_for(
+                remediator.execute(request), timeout=rt.settings.action_timeout_seconds
+            )
+        except TimeoutError:
+            error = AdapterError(
+                "timeout",
+                f"{remediator.name} did not answer within {rt.settings.action_timeout_seconds:g}s",
+                retryable=True,
+            )
+        except AdapterError as exc:
+            error = exc
+        else:
+            breaker.succeeded()
+            return result, attempt
+        if breaker.failed(rt.clock()):
+            log.warning("circuit breaker opened for %s", remediator.name)
+            await _breaker_opened(rt, row, remediator.name)
+        if not error.retryable or attempt >= max_attempts:
+            raise error
+        await asyncio.sleep(min(rt.settings.action_retry_base_seconds * 2 ** (attempt - 1), 30))
+
+
+async def _succeeded(
+    rt: Runtime, job: Job, row: ActionRow, result: ExecutionResult, attempts: int, ms: float
+) -> None:
+    now = rt.clock()
+    window = timedelta(minutes=rt.policy.rules.limits.verification_window_minutes)
+    stored = {"summary": result.summary, "details": dict(result.details)}
+    async with rt.sessions() as session, session.begin():
+        assert row.id is not None
+        await actions.move(
+            session,
+            row.id,
+            S.EXECUTING,
+            S.SUCCEEDED,
+            finished_at=now,
+            result=stored,
+            attempts=attempts,
+            verify_until=now + window,
+        )
+        log_action(
+            session,
+            row,
+            EventKind.ACTION_SUCCEEDED,
+            f"{row.action} on {row.target} done: {result.summary[:300]}",
+            correlation_id=job.correlation_id,
+            at=now,
+            result=stored,
+            attempts=attempts,
+            duration_ms=round(ms, 1),
+        )
+        await outbox.enqueue(
+            session,
+            kind=jobs.VERIFY,
+            correlation_id=job.correlation_id,
+            now=now,
+            payload={"action_id": row.id, "incident_id": row.incident_id},
+            not_before=now + timedelta(seconds=rt.settings.verify_poll_seconds),
+        )
+        await refresh_cards(session, row.incident_id, job.correlation_id, now)
+    rt.wake_outbox()
+
+
+async def _failed(rt: Runtime, job: Job, row: ActionRow, error: AdapterError, ms: float) -> None:
+    now = rt.clock()
+    async with rt.sessions() as session, session.begin():
+        assert row.id is not None
+        await actions.move(
+            session,
+            row.id,
+            S.EXECUTING,
+            S.FAILED,
+            finished_at=now,
+            error_code=error.code,
+            error=error.message[:1000],
+        )
+        log_action(
+            session,
+            row,
+            EventKind.ACTION_FAILED,
+            f"{row.action} on {row.target} failed ({error.code}): {error.message[:300]}",
+            correlation_id=job.correlation_id,
+            at=now,
+            error_code=error.code,
+            retryable=error.retryable,
+            duration_ms=round(ms, 1),
+        )
+        await escalate(
+            rt,
+            session,
+            row.incident_id,
+            reason=f"{row.action} on {row.target} failed: {error.message[:300]}",
+            correlation_id=job.correlation_id,
+            action=row,
+        )
+        await refresh_cards(session, row.incident_id, job.correlation_id, now)
+    rt.wake_outbox()
+
+
+async def _breaker_opened(rt: Runtime, row: ActionRow, adapter: str) -> None:
+    now = rt.clock()
+    async with rt.sessions() as session, session.begin():
+        await tell_channel(
+            session,
+            row.incident_id,
+            f"⚡ {adapter} keeps failing: smokejumper stops calling it for "
+            f"{int(rt.breakers.cool_down.total_seconds() // 60)} minutes. "
+            "Actions that need it go to humans.",
+            correlation_id=f"breaker-{adapter}",
+            now=now,
+        )
+
+
+async def _maybe_interrupted(
+    rt: Runtime, session: AsyncSession, row: ActionRow, job: Job, now: datetime
+) -> None:
+    """An action still "executing" long after any run could last was cut short by a crash."""
+    if row.started_at is None or now - row.started_at < interrupted_after(rt):
+        # Perhaps still running elsewhere; look again once no run could still be going.
+        raise AdapterError("still_executing", "the action is still running", retryable=True)
+    await mark_interrupted(rt, session, row, job.correlation_id, now)
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
