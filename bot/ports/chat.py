@@ -29,6 +29,13 @@ class ChannelInfo:
     purpose: str = ""
 
 
+@dataclass(frozen=True)
+class ChatMessage:
+    ts: str
+    user: str
+    text: str
+
+
 class ChatWorkspace(Protocol):
     """Channel and message operations; every write is safe to repeat."""
 
@@ -57,3 +64,11 @@ class ChatWorkspace(Protocol):
     async def find_own_message(self, channel: str, marker: str, scan: int = 200) -> str | None: ...
 
     async def post_ephemeral(self, channel: str, user: str, text: str) -> None: ...
+
+    async def get_message(self, channel: str, ts: str) -> ChatMessage | None:
+        """One channel message by ts, or None when it is gone."""
+        ...
+
+    async def permalink(self, channel: str, ts: str) -> str: ...
+
+    async def usergroup_members(self, usergroup_id: str) -> list[str]: ...

@@ -76,6 +76,8 @@ class IncidentRow(SQLModel, table=True):
     ticket_url: str | None = Field(default=None, sa_type=Text)
     # Highest event id already written to the ticket's work notes.
     ticket_notes_cursor: int = 0
+    # Last event id of the work-notes batch in flight; a retry resends exactly that batch.
+    ticket_notes_pending_to: int | None = Field(default=None)
     # Set while ticket writes fail, so the channel is told once per outage.
     ticket_sync_failing: bool = False
     triage_card_ts: str | None = Field(default=None, max_length=32)

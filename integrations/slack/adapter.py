@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.ports.chat import ChannelInfo, ChannelNameTaken, ChatError
+from bot.ports.chat import ChannelInfo, ChannelNameTaken, ChatError, ChatMessage
 from integrations.slack.config import SlackConfig
 from integrations.slack.pacing import Pacer
 
@@ -213,3 +213,33 @@ class SlackWorkspace:
             "chat.postEphemeral",
             lambda: self._client.chat_postEphemeral(channel=channel, user=user, text=text),
         )
+
+    async def get_message(self, channel: str, ts: str) -> ChatMessage | None:
+        response = await self._call(
+            "conversations.history",
+            lambda: self._client.conversations_history(
+                channel=channel, latest=ts, oldest=ts, inclusive=True, limit=1
+            ),
+        )
+        for message in response.get("messages") or []:
+            if message.get("ts") == ts:
+                return ChatMessage(
+                    ts=ts,
+                    user=str(message.get("user") or message.get("bot_id") or ""),
+                    text=str(message.get("text") or ""),
+                )
+        return None
+
+    async def permalink(self, channel: str, ts: str) -> str:
+        response = await self._call(
+            "chat.getPermalink",
+            lambda: self._client.chat_getPermalink(channel=channel, message_ts=ts),
+        )
+        return str(response.get("permalink") or "")
+
+    async def usergroup_members(self, usergroup_id: str) -> list[str]:
+        response = await self._call(
+            "usergroups.users.list",
+            lambda: self._client.usergroups_users_list(usergroup=usergroup_id),
+        )
+        return [str(user) for user in response.get("users") or []]

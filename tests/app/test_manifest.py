@@ -41,6 +41,7 @@ def test_scopes_cover_every_web_api_method_the_bot_calls() -> None:
         "chat.update": "chat:write",
         "chat.postEphemeral": "chat:write",
         "pins.add": "pins:write",
+        "usergroups.users.list": "usergroups:read",
     }
     adapter = (Path(__file__).parents[2] / "integrations/slack/adapter.py").read_text()
     scopes = set(load()["oauth_config"]["scopes"]["bot"])
@@ -49,4 +50,6 @@ def test_scopes_cover_every_web_api_method_the_bot_calls() -> None:
         assert call in adapter, f"{method} is listed but no longer called"
         assert scope in scopes, f"{method} needs {scope}"
     # No more than needed: every scope is justified by a method, a command or an event.
-    assert scopes == set(needed.values()) | {"commands", "app_mentions:read"}
+    # chat.getPermalink needs no scope; reaction_added needs reactions:read.
+    assert "self._client.chat_getPermalink" in adapter
+    assert scopes == set(needed.values()) | {"commands", "app_mentions:read", "reactions:read"}
