@@ -28,20 +28,21 @@ OUTCOME_OF_KIND: dict[str, ActionOutcome] = {
 _DECIDING = frozenset({K.ACTION_PROPOSED, K.ACTION_DECIDED})
 _ACTION_KINDS = frozenset(OUTCOME_OF_KIND) | _DECIDING
 
-# Policy decisions that let an action run, or stop it; any other word (including an
-# unknown one) means a person has to decide, which is the safe reading.
-_RUNS = frozenset({"allow", "allowed", "auto", "auto_execute", "execute"})
-_STOPPED = frozenset({"deny", "denied", "block", "blocked", "refuse", "refused"})
-_UNDECIDED = frozenset({A.AWAITING_APPROVAL, A.ALLOWED, A.BLOCKED})
+# Policy decisions (policies.decisions.Outcome and a few synonyms) that settle an action;
+# any other word, an unknown one included, means a person has to decide: the safe reading.
+_DECISIONS: dict[str, ActionOutcome] = {
+    "auto_execute": A.ALLOWED,
+    "allow": A.ALLOWED,
+    "forbidden": A.BLOCKED,
+    "deny": A.BLOCKED,
+    "escalate": A.ESCALATED,
+    "shadow_only": A.SHADOWED,
+}
+_UNDECIDED = frozenset({A.AWAITING_APPROVAL, A.ALLOWED, A.BLOCKED, A.ESCALATED})
 
 
 def _decided(decision: str) -> ActionOutcome:
-    word = decision.lower()
-    if word in _RUNS:
-        return A.ALLOWED
-    if word in _STOPPED:
-        return A.BLOCKED
-    return A.AWAITING_APPROVAL
+    return _DECISIONS.get(decision.lower(), A.AWAITING_APPROVAL)
 
 
 @dataclass

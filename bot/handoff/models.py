@@ -47,6 +47,7 @@ class ActionOutcome(StrEnum):
     AWAITING_APPROVAL = "awaiting_approval"
     ALLOWED = "allowed"
     BLOCKED = "blocked"
+    ESCALATED = "escalated"
     APPROVED = "approved"
     DENIED = "denied"
     EXPIRED = "expired"
@@ -68,6 +69,7 @@ _OUTCOME_LABELS = {
     ActionOutcome.AWAITING_APPROVAL: "awaiting approval",
     ActionOutcome.ALLOWED: "allowed by policy, not started",
     ActionOutcome.BLOCKED: "blocked by policy",
+    ActionOutcome.ESCALATED: "left to people by policy",
     ActionOutcome.SHADOWED: "shadowed (not run)",
     ActionOutcome.UNVERIFIED: "ran but did not verify",
 }

@@ -192,7 +192,7 @@ def render_blocks(doc: HandoffDocument) -> list[dict[str, Any]]:
         {"type": "section", "block_id": f"{bid}-fields", "fields": _fields(doc)},
         _paragraph(f"{bid}-next", "*Recommended next step*", doc.next_step.text, BUDGET["next"]),
         _paragraph(f"{bid}-impact", "*Impact*", doc.impact.text, BUDGET["impact"]),
-        {"type": "divider"},
+        {"type": "divider", "block_id": f"{bid}-facts-end"},
         _hypothesis(f"{bid}-hypothesis", doc),
         _newest(
             f"{bid}-actions",
@@ -207,7 +207,7 @@ def render_blocks(doc: HandoffDocument) -> list[dict[str, Any]]:
             [f"• {_line(q.text)}" for q in doc.open_questions],
             BUDGET["questions"],
         ),
-        {"type": "divider"},
+        {"type": "divider", "block_id": f"{bid}-history"},
         _newest(
             f"{bid}-timeline",
             "*Timeline (UTC)*",

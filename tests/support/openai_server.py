@@ -50,7 +50,9 @@ _RUNBOOK = re.compile(r"^### ([a-z][a-z0-9_]*):", re.MULTILINE)
 _CLASSIFICATION = re.compile(r"Default classification: (low|medium|high|sev1); team: ([a-z0-9_-]+)")
 _DATA_BLOCK = re.compile(r"<<<UNTRUSTED_ALERT_DATA\n(.*)\nUNTRUSTED_ALERT_DATA>>>", re.DOTALL)
 # What the obedient model takes for an order: "run <action> on <target>".
-_ORDER = re.compile(r"\b(?:run|execute|propose)\s+([a-z_]+)\s+(?:on|against)\s+([\w./-]+)", re.I)
+_ORDER = re.compile(
+    r"\b(?:run|execute|propose)\s+([a-z_]+)\s+(?:on|against)\s+([\w-]+(?:[./][\w-]+)*)", re.I
+)
 
 
 class Scenario(StrEnum):
@@ -60,6 +62,7 @@ class Scenario(StrEnum):
     OBEDIENT = "obedient"
     INVALID_SCHEMA = "invalid_schema"
     NOT_JSON = "not_json"
+    EMPTY = "empty"
     TRUNCATED = "truncated"
     REFUSAL = "refusal"
     CONTENT_FILTER = "content_filter"
@@ -67,7 +70,6 @@ class Scenario(StrEnum):
     RATE_LIMITED = "rate_limited"
     RATE_LIMITED_LONG_WAIT = "rate_limited_long_wait"
     SLOW = "slow"
-    PROSE = "prose"
     LONG_PROSE = "long_prose"
 
 
@@ -196,6 +198,8 @@ class OpenAIServer:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._release.wait(), self.slow_seconds)
         system, data = _prompt_parts(body)
+        # Without a response format the natural answer is prose, as for a handoff note.
+        wants_report = body.get("response_format") is not None
         content: str | None
         refusal: str | None = None
         finish = "stop"
@@ -209,19 +213,21 @@ class OpenAIServer:
             content = json.dumps(report)
         elif scenario is Scenario.NOT_JSON:
             content = "Sure! The checkout service looks unhealthy; I would restart it."
+        elif scenario is Scenario.EMPTY:
+            content = ""
         elif scenario is Scenario.TRUNCATED:
-            full = json.dumps(valid_report(system, data))
+            full = json.dumps(valid_report(system, data)) if wants_report else long_prose(data)
             content, finish = full[: len(full) // 2], "length"
         elif scenario is Scenario.REFUSAL:
             content, refusal = None, "I'm sorry, I can't help with that request."
         elif scenario is Scenario.CONTENT_FILTER:
             content, finish = None, "content_filter"
-        elif scenario is Scenario.PROSE:
-            content = prose(data)
         elif scenario is Scenario.LONG_PROSE:
             content = long_prose(data)
-        else:
+        elif wants_report:
             content = json.dumps(valid_report(system, data))
+        else:
+            content = prose(data)
         completion = self._completion(body, content, refusal, finish)
         self.completions.append(completion)
         return web.json_response(completion)
