@@ -6,16 +6,28 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
+from bot.actions import jobs as action_jobs
+from bot.actions.breaker import Breakers
+from bot.actions.describe import describe_job
+from bot.actions.execute import execute_job
+from bot.actions.propose import make_propose
+from bot.actions.recovery import report_interrupted
+from bot.actions.registry import Adapters
+from bot.actions.setup import BuiltAdapters, build_adapters, load_adapters_file
+from bot.actions.verify import verify_job
 from bot.config import Settings
 from bot.domain.clock import Clock, utcnow
 from bot.incidents import flows, jobs
 from bot.intake.build import build_pipeline
 from bot.outbox.worker import OutboxWorker
+from bot.paging import flows as paging_flows
+from bot.paging import jobs as paging_jobs
 from bot.ports.triage import Triager
 from bot.runtime import Runtime
 from bot.store import migrate
@@ -27,9 +39,11 @@ from handlers.http.errors import error_middleware
 from handlers.http.health import Readiness
 from handlers.http.routes import add_routes
 from handlers.slack.register import register_slack
+from integrations.llm import LlmConfig, build_summary_writer, build_triager
 from integrations.slack.adapter import SlackWorkspace
 from integrations.slack.client import build_web_client
 from integrations.slack.config import SlackConfig
+from policies.policy import load_policy
 from policies.runbooks import load_runbooks, runbooks_version
 
 log = logging.getLogger(__name__)
@@ -44,6 +58,10 @@ class Smokejumper:
     run_outbox: bool = True
     # The model behind triage; None means the runbook triage does the job.
     triager: Triager | None = None
+    # Adapters given directly (tests); otherwise built from SMOKEJUMPER_ADAPTERS_FILE.
+    adapters: Adapters | None = None
+    readiness: Readiness = field(init=False)
+    _built_adapters: BuiltAdapters | None = field(default=None, init=False)
     runtime: Runtime = field(init=False)
     bolt: AsyncApp = field(init=False)
     worker: OutboxWorker = field(init=False)
@@ -69,6 +87,23 @@ class Smokejumper:
         sessions = session_factory(engine)
         chat = SlackWorkspace(web_client, slack_config)
         runbooks = load_runbooks()
+        policy_load = load_policy(settings.policy_file)
+        if policy_load.problem is not None:
+            log.error(
+                "POLICY NOT LOADED, every action needs approval: %s %s",
+                policy_load.problem.message,
+                policy_load.problem.fix,
+            )
+        llm_config = LlmConfig(
+            api_key=settings.openai_api_key,
+            base_url=settings.openai_base_url,
+            model=settings.llm_model,
+            timeout_seconds=settings.llm_timeout_seconds,
+            max_retries=settings.llm_max_retries,
+            budget_tokens=settings.triage_budget_tokens,
+        )
+        if self.triager is None:
+            self.triager = build_triager(llm_config)
         self.runtime = Runtime(
             settings=settings,
             engine=engine,
@@ -78,7 +113,17 @@ class Smokejumper:
             runbooks=runbooks,
             runbooks_version=runbooks_version(runbooks),
             triager=self.triager,
+            summary_writer=build_summary_writer(llm_config),
+            policy=policy_load.policy,
+            policy_problem=policy_load.problem,
+            breakers=Breakers(
+                threshold=settings.adapter_breaker_failures,
+                cool_down=timedelta(seconds=settings.adapter_breaker_cooldown_seconds),
+            ),
         )
+        if self.adapters is not None:
+            self.runtime.adapters = self.adapters
+        self.runtime.propose_actions = make_propose(self.runtime)
         self.worker = OutboxWorker(
             sessions,
             {
@@ -89,6 +134,14 @@ class Smokejumper:
                 ),
                 jobs.POST_NOTE: lambda job: flows.post_note(self.runtime, job),
                 triage_jobs.RUN_TRIAGE: lambda job: triage_flows.run_triage_job(self.runtime, job),
+                action_jobs.EXECUTE: lambda job: execute_job(self.runtime, job),
+                action_jobs.DESCRIBE: lambda job: describe_job(self.runtime, job),
+                action_jobs.VERIFY: lambda job: verify_job(self.runtime, job),
+                paging_jobs.PAGE: lambda job: paging_flows.page_job(self.runtime, job),
+                paging_jobs.ACKNOWLEDGE: lambda job: paging_flows.acknowledge_job(
+                    self.runtime, job
+                ),
+                paging_jobs.RESOLVE: lambda job: paging_flows.resolve_job(self.runtime, job),
                 triage_jobs.REFRESH_TRIAGE_CARD: lambda job: triage_flows.refresh_triage_card(
                     self.runtime, job
                 ),
@@ -105,6 +158,16 @@ class Smokejumper:
         )
         register_slack(self.bolt, self.runtime)
         readiness = Readiness({"database": lambda: ping(engine), "slack": chat.check_auth})
+        readiness.notes["policy"] = {
+            "version": policy_load.policy.version,
+            "source": policy_load.policy.source,
+            **(
+                {"problem": policy_load.problem.message, "fix": policy_load.problem.fix}
+                if policy_load.problem is not None
+                else {}
+            ),
+        }
+        self.readiness = readiness
         self.web_app = web.Application(middlewares=[error_middleware])
         add_routes(
             self.web_app,
@@ -122,6 +185,17 @@ class Smokejumper:
         if self.settings.migrate_on_start:
             await migrate.upgrade(self.runtime.engine)
         await warm_up(self.runtime.engine)
+        if self.adapters is None and self.settings.adapters_file is not None:
+            config = load_adapters_file(self.settings.adapters_file)
+            self._built_adapters = await build_adapters(config)
+            self.runtime.adapters = self._built_adapters.adapters
+        probes = await self.runtime.adapters.probe()
+        self.readiness.notes["adapters"] = probes
+        interrupted = await report_interrupted(self.runtime)
+        if interrupted:
+            log.warning(
+                "%d action(s) were interrupted by a restart; reported, not re-run", interrupted
+            )
         self._runner = web.AppRunner(self.web_app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -155,4 +229,10 @@ class Smokejumper:
             await self._socket_mode.close_async()  # type: ignore[no-untyped-call]
         if self._runner is not None:
             await self._runner.cleanup()
+        if self._built_adapters is not None:
+            await self._built_adapters.close()
+        for closable in (self.runtime.triager, self.runtime.summary_writer):
+            close = getattr(closable, "aclose", None)
+            if close is not None:
+                await close()
         await self.runtime.engine.dispose()

@@ -70,6 +70,16 @@ def _triage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _policy(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from policies.describe import check_policy_file
+
+    code, text = check_policy_file(Path(args.file))
+    print(text, file=sys.stdout if code == 0 else sys.stderr)
+    return code
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="smokejumper",
@@ -112,6 +122,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="the full pydantic schema instead of the strict structured-output form",
     )
     triage.set_defaults(func=_triage)
+
+    policy = sub.add_parser("policy", help="the autonomy policy")
+    policy_sub = policy.add_subparsers(dest="policy_command", required=True)
+    check = policy_sub.add_parser(
+        "check", help="validate a policy file and print what it allows, in words"
+    )
+    check.add_argument("file", help="path to a policy YAML file")
+    policy.set_defaults(func=_policy)
     return parser
 
 

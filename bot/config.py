@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     triage_budget_tokens: int = Field(default=2000, ge=200, le=100_000)
     triage_change_lookback_minutes: int = Field(default=360, ge=1)
     policy_file: Path | None = None
+    adapters_file: Path | None = None
     action_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     action_retry_base_seconds: float = Field(default=2.0, ge=0, le=60)
     verify_poll_seconds: float = Field(default=15.0, gt=0, le=600)

@@ -22,6 +22,8 @@ async def escalate(
     reason: str,
     correlation_id: str,
     action: ActionRow | None = None,
+    page: bool = True,
+    handoff: bool = True,
 ) -> None:
     """Record the escalation and queue what it sets off, in the caller's transaction."""
     now = rt.clock()
@@ -45,7 +47,7 @@ async def escalate(
     if action is not None:
         note += f"\n`{action.action}` will not be tried again for this incident."
     await tell_channel(session, incident_id, note, correlation_id, now)
-    if rt.adapters.pager is not None:
+    if page and rt.adapters.pager is not None:
         await outbox.enqueue(
             session,
             kind=paging_jobs.PAGE,
@@ -53,7 +55,7 @@ async def escalate(
             now=now,
             payload={"incident_id": incident_id, "reason": reason[:500]},
         )
-    if rt.request_handoff is not None:
+    if handoff and rt.request_handoff is not None:
         await rt.request_handoff(
             session, incident_id, None, BOT_ACTOR, f"escalation: {reason[:200]}", correlation_id
         )

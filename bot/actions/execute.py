@@ -13,6 +13,7 @@ from bot.actions import jobs
 from bot.actions import service as actions
 from bot.actions.common import log_action, refresh_cards, request_of, tell_channel
 from bot.actions.escalate import escalate
+from bot.actions.human import HUMAN_ACTIONS, run_human_action
 from bot.actions.recovery import interrupted_after, mark_interrupted
 from bot.actions.states import ActionState
 from bot.domain.events import EventKind
@@ -22,6 +23,7 @@ from bot.ports.adapters import AdapterError
 from bot.ports.remediation import ExecutionResult, Remediator
 from bot.runtime import Runtime
 from bot.store.models import ActionRow
+from policies.catalog import ActionEffect, catalog_action
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,9 @@ async def execute_job(rt: Runtime, job: Job) -> None:
         await refresh_cards(session, row.incident_id, job.correlation_id, now)
     rt.wake_outbox()
 
+    if row.action in HUMAN_ACTIONS:
+        await _human(rt, job, row)
+        return
     started = time.perf_counter()
     try:
         if remediator is None:
@@ -76,6 +81,32 @@ async def execute_job(rt: Runtime, job: Job) -> None:
         await _failed(rt, job, row, exc, _ms(started))
         return
     await _succeeded(rt, job, row, result, attempts, _ms(started))
+
+
+async def _human(rt: Runtime, job: Job, row: ActionRow) -> None:
+    """Paging, tickets and escalation are queued work of their own; nothing to verify here."""
+    now = rt.clock()
+    assert row.id is not None
+    async with rt.sessions() as session, session.begin():
+        summary = await run_human_action(rt, session, row, job.correlation_id)
+        stored = {"summary": summary, "details": {}}
+        await actions.move(
+            session, row.id, S.EXECUTING, S.SUCCEEDED, finished_at=now, result=stored, attempts=1
+        )
+        await actions.move(session, row.id, S.SUCCEEDED, S.VERIFIED, verified_at=now)
+        log_action(
+            session,
+            row,
+            EventKind.ACTION_SUCCEEDED,
+            f"{row.action}: {summary}",
+            correlation_id=job.correlation_id,
+            at=now,
+            result=stored,
+            attempts=1,
+            duration_ms=0.0,
+        )
+        await refresh_cards(session, row.incident_id, job.correlation_id, now)
+    rt.wake_outbox()
 
 
 async def _run_with_retries(
@@ -146,14 +177,18 @@ async def _succeeded(
             attempts=attempts,
             duration_ms=round(ms, 1),
         )
-        await outbox.enqueue(
-            session,
-            kind=jobs.VERIFY,
-            correlation_id=job.correlation_id,
-            now=now,
-            payload={"action_id": row.id, "incident_id": row.incident_id},
-            not_before=now + timedelta(seconds=rt.settings.verify_poll_seconds),
-        )
+        if _read_only(row.action):
+            # Nothing changed, so there is nothing to watch recover.
+            await actions.move(session, row.id, S.SUCCEEDED, S.VERIFIED, verified_at=now)
+        else:
+            await outbox.enqueue(
+                session,
+                kind=jobs.VERIFY,
+                correlation_id=job.correlation_id,
+                now=now,
+                payload={"action_id": row.id, "incident_id": row.incident_id},
+                not_before=now + timedelta(seconds=rt.settings.verify_poll_seconds),
+            )
         await refresh_cards(session, row.incident_id, job.correlation_id, now)
     rt.wake_outbox()
 
@@ -216,6 +251,11 @@ async def _maybe_interrupted(
         # Perhaps still running elsewhere; look again once no run could still be going.
         raise AdapterError("still_executing", "the action is still running", retryable=True)
     await mark_interrupted(rt, session, row, job.correlation_id, now)
+
+
+def _read_only(action: str) -> bool:
+    entry = catalog_action(action)
+    return entry is not None and entry.effect is ActionEffect.READ_ONLY
 
 
 def _ms(started: float) -> float:

@@ -149,8 +149,10 @@ async def give_up(session: AsyncSession, job_id: int, now: datetime, error: str)
     )
 
 
-async def pending_count(session: AsyncSession) -> int:
-    result = await session.exec(
-        select(OutboxRow.id).where(col(OutboxRow.status).in_([PENDING, RUNNING]))
-    )
+async def pending_count(session: AsyncSession, due_by: datetime | None = None) -> int:
+    """Jobs not finished; with `due_by`, only those that may run by then."""
+    query = select(OutboxRow.id).where(col(OutboxRow.status).in_([PENDING, RUNNING]))
+    if due_by is not None:
+        query = query.where(col(OutboxRow.not_before) <= due_by)
+    result = await session.exec(query)
     return len(result.all())

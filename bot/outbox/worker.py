@@ -127,15 +127,21 @@ class OutboxWorker:
         self._stopping = True
         self._wake.set()
 
-    async def drain(self, timeout: float = 30.0) -> None:
-        """Run until nothing is pending or running (sandbox and tests)."""
+    async def drain(self, timeout: float = 30.0, *, due_only: bool = False) -> None:
+        """Run until nothing is pending or running (sandbox and tests).
+
+        With `due_only`, jobs waiting for a later time (a verification window's next
+        look) do not count.
+        """
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             ran = await self.run_once()
             if ran:
                 continue
             async with self._sessions() as session:
-                left = await outbox.pending_count(session)
+                left = await outbox.pending_count(
+                    session, self._clock() if due_only else None
+                )
             if left == 0:
                 return
             if asyncio.get_running_loop().time() > deadline:

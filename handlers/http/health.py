@@ -25,7 +25,7 @@ class Readiness:
         self._checks = checks
         self._cache_seconds = cache_seconds
         self._passed_at: dict[str, float] = {}
-        self.notes: dict[str, str] = {}
+        self.notes: dict[str, object] = {}
 
     async def _run(self, name: str, check: Check) -> str:
         now = time.monotonic()

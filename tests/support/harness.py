@@ -76,6 +76,10 @@ class Harness:
     async def drain(self) -> None:
         await self.app.worker.drain(timeout=60)
 
+    async def drain_due(self) -> None:
+        """Run every job that is due now; later ones (the next verify look) stay queued."""
+        await self.app.worker.drain(timeout=60, due_only=True)
+
     async def count(self, model: type[Any]) -> int:
         async with self.sessions() as session:
             result = await session.exec(select(func.count()).select_from(model))
@@ -162,6 +166,7 @@ async def start_harness(
     clock: Clock = utcnow,
     run_outbox: bool = False,
     triager: Any = None,
+    adapters: Any = None,
     **overrides: Any,
 ) -> Harness:
     settings = load_settings(
@@ -180,7 +185,9 @@ async def start_harness(
             **overrides,
         }
     )
-    app = Smokejumper(settings, clock=clock, run_outbox=run_outbox, triager=triager)
+    app = Smokejumper(
+        settings, clock=clock, run_outbox=run_outbox, triager=triager, adapters=adapters
+    )
     await app.start("127.0.0.1", 0)
     driver = SlackDriver(
         bot_url=f"{app.url}/slack/events", signing_secret=SIGNING_SECRET, emulator=emulator

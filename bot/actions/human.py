@@ -1,0 +1,44 @@
+"""Catalog actions that bring people in rather than touch a system: no adapter call."""
+
+from __future__ import annotations
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.actions.escalate import escalate
+from bot.outbox import service as outbox
+from bot.paging import jobs as paging_jobs
+from bot.runtime import Runtime
+from bot.store.models import ActionRow
+
+HUMAN_ACTIONS = frozenset({"page_oncall", "create_ticket", "escalate_to_human"})
+
+
+async def run_human_action(
+    rt: Runtime, session: AsyncSession, row: ActionRow, correlation_id: str
+) -> str:
+    """Queue what the action asks for, in the caller's transaction; returns what was done."""
+    now = rt.clock()
+    if row.action == "page_oncall":
+        if rt.adapters.pager is None:
+            return "no pager is configured; page the on-call team by hand"
+        await outbox.enqueue(
+            session,
+            kind=paging_jobs.PAGE,
+            correlation_id=correlation_id,
+            now=now,
+            payload={"incident_id": row.incident_id, "reason": row.rationale[:300]},
+        )
+        return f"paging through {rt.adapters.pager.name}"
+    if row.action == "create_ticket":
+        if rt.request_ticket is None or rt.adapters.ticketing is None:
+            return "no ticket system is configured; open a ticket by hand"
+        await rt.request_ticket(session, row.incident_id, correlation_id, now)
+        return f"opening a ticket in {rt.adapters.ticketing.name}"
+    await escalate(
+        rt,
+        session,
+        row.incident_id,
+        reason=row.rationale or "a responder asked for humans to take over",
+        correlation_id=correlation_id,
+    )
+    return "handed to humans"
