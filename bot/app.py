@@ -23,6 +23,8 @@ from bot.actions.setup import BuiltAdapters, build_adapters, load_adapters_file
 from bot.actions.verify import verify_job
 from bot.config import Settings
 from bot.domain.clock import Clock, utcnow
+from bot.handoff.flows import request_handoff
+from bot.handoff.jobs import job_handlers as handoff_job_handlers
 from bot.incidents import flows, jobs
 from bot.intake.build import build_pipeline
 from bot.outbox.worker import OutboxWorker
@@ -33,6 +35,9 @@ from bot.runtime import Runtime
 from bot.store import migrate
 from bot.store.checkpoint import WalCheckpointer
 from bot.store.database import create_engine, ping, session_factory, warm_up
+from bot.tickets.requests import request_ticket
+from bot.tickets.resolution import on_resolved
+from bot.tickets.setup import job_handlers as ticket_job_handlers
 from bot.triage import flows as triage_flows
 from bot.triage import jobs as triage_jobs
 from handlers.http.errors import error_middleware
@@ -124,6 +129,9 @@ class Smokejumper:
         if self.adapters is not None:
             self.runtime.adapters = self.adapters
         self.runtime.propose_actions = make_propose(self.runtime)
+        self.runtime.request_ticket = request_ticket
+        self.runtime.request_handoff = request_handoff
+        self.runtime.on_resolved = on_resolved
         self.worker = OutboxWorker(
             sessions,
             {
@@ -142,6 +150,8 @@ class Smokejumper:
                     self.runtime, job
                 ),
                 paging_jobs.RESOLVE: lambda job: paging_flows.resolve_job(self.runtime, job),
+                **ticket_job_handlers(self.runtime),
+                **handoff_job_handlers(self.runtime),
                 triage_jobs.REFRESH_TRIAGE_CARD: lambda job: triage_flows.refresh_triage_card(
                     self.runtime, job
                 ),

@@ -1,37 +1,50 @@
-"""The App Home tab: what smokejumper is doing right now."""
+"""The App Home tab: what smokejumper is doing right now, and under which rules."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from bot.autonomy.service import load_freeze
+from bot.autonomy.views import freeze_summary, modes_summary, policy_alarm, policy_line
 from bot.incidents import service as incidents
 from bot.runtime import Runtime
 from bot.slack_text import clip, escape
 
+MAX_HOME_BLOCKS = 100
+MAX_SECTION = 3000
+OPEN_SHOWN = 25
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_SECTION)}}
+
 
 async def home_view(rt: Runtime) -> dict[str, Any]:
+    """The Home tab: policy banner when the file is invalid, autonomy, open incidents."""
+    now = rt.clock()
     async with rt.sessions() as session:
-        open_now = await incidents.list_open(session, limit=25)
+        open_now = await incidents.list_open(session, limit=OPEN_SHOWN)
+        freeze = await load_freeze(session, now)
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "smokejumper"}},
-        {
-            "type": "section",
-            "text": {"type": "mrkdwn", "text": f"*Open incidents:* {len(open_now)}"},
-        },
+    ]
+    alarm = policy_alarm(rt.policy, rt.policy_problem)
+    if alarm is not None:
+        blocks.append(_section(alarm))
+    blocks += [
+        _section("*Autonomy*\n" + freeze_summary(freeze, now)),
+        _section(modes_summary(rt.policy, freeze)),
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": policy_line(rt.policy)}]},
+        {"type": "divider"},
+        _section(f"*Open incidents:* {len(open_now)}"),
     ]
     for incident in open_now:
         where = f" <#{incident.channel_id}>" if incident.channel_id else ""
+        frozen = " · 🧊 frozen" if freeze.is_frozen(incident.service, now) else ""
         blocks.append(
-            {
-                "type": "section",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": clip(
-                        f"*#{incident.id}* {escape(incident.title)}{where}\n"
-                        f"{incident.severity} · {incident.status} · {escape(incident.service)}",
-                        3000,
-                    ),
-                },
-            }
+            _section(
+                f"*#{incident.id}* {escape(incident.title)}{where}\n"
+                f"{incident.severity} · {incident.status} · {escape(incident.service)}{frozen}"
+            )
         )
-    return {"type": "home", "blocks": blocks[:100]}
+    return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}

@@ -13,9 +13,12 @@ from bot.incidents import jobs as incident_jobs
 from bot.outbox import service as outbox
 from bot.ports.remediation import ActionRequest
 from bot.store.models import ActionRow
+from bot.tickets.requests import request_sync
 from bot.triage import jobs as triage_jobs
 
 BOT_ACTOR = "smokejumper"
+# Who decided an action the policy let run by itself.
+POLICY_ACTOR = "policy"
 
 
 def request_of(row: ActionRow) -> ActionRequest:
@@ -73,7 +76,11 @@ def log_action(
 async def refresh_cards(
     session: AsyncSession, incident_id: int, correlation_id: str, now: datetime
 ) -> None:
-    """Queue edits of the triage card and the incident card, coalescing with waiting ones."""
+    """Queue edits of the triage card and the incident card, coalescing with waiting ones.
+
+    Whatever changed the cards also wrote to the event log, so the ticket is synced too.
+    """
+    await request_sync(session, incident_id, correlation_id, now)
     for kind in (triage_jobs.REFRESH_TRIAGE_CARD, incident_jobs.REFRESH_CARD):
         await outbox.enqueue(
             session,

@@ -11,11 +11,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.actions import jobs
 from bot.actions import service as actions
-from bot.actions.common import log_action, refresh_cards, request_of, tell_channel
+from bot.actions.common import POLICY_ACTOR, log_action, refresh_cards, request_of, tell_channel
 from bot.actions.escalate import escalate
 from bot.actions.human import HUMAN_ACTIONS, run_human_action
 from bot.actions.recovery import interrupted_after, mark_interrupted
 from bot.actions.states import ActionState
+from bot.autonomy import load_freeze
 from bot.domain.events import EventKind
 from bot.outbox import service as outbox
 from bot.outbox.service import Job
@@ -42,6 +43,8 @@ async def execute_job(rt: Runtime, job: Job) -> None:
             await _maybe_interrupted(rt, session, row, job, now)
             return
         if row.state != S.APPROVED.value:
+            return
+        if row.decided_by == POLICY_ACTOR and await _hold_autonomous(rt, session, row, job, now):
             return
         remediator = rt.adapters.remediator_for(row.action)
         adapter_name = remediator.name if remediator is not None else None
@@ -81,6 +84,43 @@ async def execute_job(rt: Runtime, job: Job) -> None:
         await _failed(rt, job, row, exc, _ms(started))
         return
     await _succeeded(rt, job, row, result, attempts, _ms(started))
+
+
+async def _hold_autonomous(
+    rt: Runtime, session: AsyncSession, row: ActionRow, job: Job, now: datetime
+) -> bool:
+    """A run the policy allowed by itself waits for a human if autonomy froze since, or the
+    policy changed; True when it was held back."""
+    freeze = await load_freeze(session, now)
+    held = freeze.freeze_for(row.service, now)
+    if held is not None:
+        why = f"autonomy is frozen ({held.reason or 'no reason given'})"
+    elif row.policy_version != rt.policy.version:
+        why = f"the policy changed from {row.policy_version} to {rt.policy.version}"
+    else:
+        return False
+    assert row.id is not None
+    if await actions.move(
+        session,
+        row.id,
+        S.APPROVED,
+        S.AWAITING_APPROVAL,
+        version=row.version,
+        decided_by=None,
+        decided_at=None,
+        approvals_needed=max(row.approvals_needed, 1),
+    ):
+        log_action(
+            session,
+            row,
+            EventKind.ACTION_DECIDED,
+            f"{row.action} on {row.target} will not run by itself: {why}; it needs approval",
+            correlation_id=job.correlation_id,
+            at=now,
+            held_because=why,
+        )
+        await refresh_cards(session, row.incident_id, job.correlation_id, now)
+    return True
 
 
 async def _human(rt: Runtime, job: Job, row: ActionRow) -> None:

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.actions import jobs
-from bot.actions.common import log_action, tell_channel
+from bot.actions.common import POLICY_ACTOR, log_action, tell_channel
 from bot.actions.escalate import escalate
 from bot.actions.facts import history, incident_facts
-from bot.actions.freeze import load_freeze
 from bot.actions.states import ActionState
+from bot.autonomy import load_freeze
 from bot.domain.events import EventKind
 from bot.eventlog import service as eventlog
 from bot.outbox import service as outbox
@@ -32,7 +32,6 @@ STATE_OF = {
     Outcome.ESCALATE: ActionState.AWAITING_APPROVAL,
     Outcome.SHADOW_ONLY: ActionState.SHADOWED,
 }
-POLICY_ACTOR = "policy"
 
 
 def make_propose(rt: Runtime) -> ProposeActions:

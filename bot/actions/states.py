@@ -26,7 +26,8 @@ S = ActionState
 
 TRANSITIONS: dict[ActionState, frozenset[ActionState]] = {
     S.AWAITING_APPROVAL: frozenset({S.APPROVED, S.DENIED, S.EXPIRED, S.SUPERSEDED}),
-    S.APPROVED: frozenset({S.EXECUTING, S.SUPERSEDED}),
+    # Back to waiting when autonomy froze (or the policy changed) before an automatic run.
+    S.APPROVED: frozenset({S.EXECUTING, S.SUPERSEDED, S.AWAITING_APPROVAL}),
     S.EXECUTING: frozenset({S.SUCCEEDED, S.FAILED, S.INTERRUPTED}),
     S.SUCCEEDED: frozenset({S.VERIFIED, S.UNVERIFIED}),
 }

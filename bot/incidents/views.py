@@ -26,6 +26,17 @@ def card_text(incident: IncidentRow) -> str:
     return f"Incident #{incident.id}: {incident.title} ({incident.severity}, {incident.status})"
 
 
+def ticket_text(incident: IncidentRow) -> str:
+    """The ticket number as mrkdwn, linked to the ticket when its address is known."""
+    if not incident.ticket_ref:
+        return "_no ticket yet_"
+    number = escape(clip(incident.ticket_ref, 80))
+    url = incident.ticket_url or ""
+    if url.startswith(("https://", "http://")) and not any(c.isspace() for c in url):
+        return f"<{escape(url).replace('|', '%7C')}|{number}>"
+    return number
+
+
 def incident_card(incident: IncidentRow) -> list[dict[str, Any]]:
     """The pinned card: title, severity, service, status, source links, ticket."""
     assert incident.id is not None
@@ -47,7 +58,7 @@ def incident_card(incident: IncidentRow) -> list[dict[str, Any]]:
         for link in incident.links[:8]
         if link.get("url", "").startswith(("http://", "https://"))
     ]
-    ticket = incident.ticket_ref or "_no ticket yet_"
+    ticket = ticket_text(incident)
     blocks: list[dict[str, Any]] = [
         {
             "type": "header",
@@ -73,7 +84,7 @@ def incident_card(incident: IncidentRow) -> list[dict[str, Any]]:
             "type": "context",
             "block_id": f"incident-ticket-{incident.id}",
             "elements": [
-                {"type": "mrkdwn", "text": f"*Ticket:* {escape(ticket)}"},
+                {"type": "mrkdwn", "text": f"*Ticket:* {ticket}"},
                 {"type": "mrkdwn", "text": f"source: {escape(incident.source)}"},
                 {"type": "mrkdwn", "text": f"id: `{incident.correlation_id}`"},
             ],

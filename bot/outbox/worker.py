@@ -139,9 +139,7 @@ class OutboxWorker:
             if ran:
                 continue
             async with self._sessions() as session:
-                left = await outbox.pending_count(
-                    session, self._clock() if due_only else None
-                )
+                left = await outbox.pending_count(session, self._clock() if due_only else None)
             if left == 0:
                 return
             if asyncio.get_running_loop().time() > deadline:

@@ -208,7 +208,7 @@ class ActionRow(SQLModel, table=True):
     policy_version: str = Field(max_length=64)
     risk_class: str = Field(max_length=16)
     approvals_needed: int = 0
-    state: str = Field(max_length=16, index=True)
+    state: str = Field(max_length=32, index=True)
     approvers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     decided_by: str | None = Field(default=None, max_length=64)
     decided_at: datetime | None = _utc(nullable=True)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 
+from bot.approvals.directory import GroupDirectory
 from bot.commands import CommandReply, run_incident_command
 from bot.runtime import Runtime
 
+log = logging.getLogger(__name__)
 
-def register_commands(app: Any, rt: Runtime) -> None:
+FAILED = CommandReply("⚠️ Something went wrong running that; nothing may have changed. Try again.")
+
+
+def register_commands(app: Any, rt: Runtime, directory: GroupDirectory) -> None:
     """Attach `/incident` to the Bolt app."""
 
     @app.command("/incident")  # type: ignore[untyped-decorator]
@@ -18,10 +24,15 @@ def register_commands(app: Any, rt: Runtime) -> None:
         ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond
     ) -> None:
         await ack()
-        reply: CommandReply = await run_incident_command(
-            rt,
-            text=str(command.get("text", "")),
-            user_id=str(command.get("user_id", "")),
-            channel_id=str(command.get("channel_id", "")),
-        )
+        try:
+            reply: CommandReply = await run_incident_command(
+                rt,
+                text=str(command.get("text", "")),
+                user_id=str(command.get("user_id", "")),
+                channel_id=str(command.get("channel_id", "")),
+                directory=directory,
+            )
+        except Exception:
+            log.exception("/incident %s failed", str(command.get("text", ""))[:40])
+            reply = FAILED
         await respond(text=reply.text, response_type="in_channel" if reply.public else "ephemeral")

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.approvals.directory import GroupDirectory
 from bot.runtime import Runtime
+from handlers.slack.actions import register_actions
 from handlers.slack.commands import register_commands
 from handlers.slack.dedup import DeduplicateEvents
 from handlers.slack.events import register_events
+from handlers.slack.reactions import register_reactions
 
 
 def register_slack(app: AsyncApp, rt: Runtime) -> None:
     app.use(DeduplicateEvents(rt.sessions, rt.clock))
-    register_commands(app, rt)
+    # One directory per process, so user-group lookups are shared by commands and clicks.
+    directory = GroupDirectory(rt.chat, rt.clock)
+    register_commands(app, rt, directory)
+    register_actions(app, rt, directory)
     register_events(app, rt)
+    register_reactions(app, rt)

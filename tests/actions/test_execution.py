@@ -188,8 +188,10 @@ async def test_breaker_stops_calling_a_failing_adapter_and_says_so_once(rig) -> 
     remediator.fail("restart_deployment", retryable=True)
     threshold = harness.app.runtime.breakers.threshold
     incident = await open_incident(harness)
-    rows = [await add_action(harness, incident) for _ in range(3)]
-    await harness.drain_due()
+    rows = []
+    for _ in range(3):
+        rows.append(await add_action(harness, incident))
+        await harness.drain_due()
     # Only as many calls as it takes to open the breaker; later actions never reach it.
     assert remediator.execute_calls == threshold
     states = [(await action(harness, r.id or 0)).state for r in rows]
