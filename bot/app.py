@@ -11,6 +11,7 @@ from datetime import timedelta
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.actions import jobs as action_jobs
 from bot.actions.breaker import Breakers
@@ -130,8 +131,8 @@ class Smokejumper:
             self.runtime.adapters = self.adapters
         self.runtime.propose_actions = make_propose(self.runtime)
         self.runtime.request_ticket = request_ticket
-        self.runtime.request_handoff = request_handoff
-        self.runtime.on_resolved = on_resolved
+        self.runtime.request_handoff = self._request_handoff
+        self.runtime.on_resolved = self._on_resolved
         self.worker = OutboxWorker(
             sessions,
             {
@@ -189,6 +190,25 @@ class Smokejumper:
             readiness=readiness,
             on_accepted=self.worker.wake,
         )
+
+    # The hooks stamp their jobs with the app's clock, like every other job.
+    async def _request_handoff(
+        self,
+        session: AsyncSession,
+        incident_id: int,
+        owner: str | None,
+        actor: str,
+        why: str,
+        correlation_id: str,
+    ) -> None:
+        await request_handoff(
+            session, incident_id, owner, actor, why, correlation_id, now=self.runtime.clock()
+        )
+
+    async def _on_resolved(
+        self, session: AsyncSession, incident_id: int, actor: str, correlation_id: str
+    ) -> None:
+        await on_resolved(session, incident_id, actor, correlation_id, now=self.runtime.clock())
 
     async def start(self, host: str = "127.0.0.1", port: int = 3000) -> None:
         """Migrate, then serve; returns once the port is bound."""
