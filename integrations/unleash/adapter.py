@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-import logging
-
 from bot.ports.adapters import AdapterError, NotReady
-from bot.ports.remediation import (
-    ActionPlan,
-    ActionRequest,
-    ExecutionResult,
-    VerificationResult,
-    VerifyStatus,
-)
+from integrations.common.flag_toggle import FlagToggleRemediator, not_ready_reason
 from integrations.unleash.client import UnleashClient
 from integrations.unleash.config import UnleashConfig
 
-logger = logging.getLogger(__name__)
 
-# The state each action leaves the flag in.
-TARGET_STATE = {"disable_feature_flag": False, "enable_feature_flag": True}
-
-
-def _word(enabled: bool) -> str:
-    return "on" if enabled else "off"
-
-
-class UnleashFlagRemediator:
+class UnleashFlagRemediator(FlagToggleRemediator):
     """Turns a flag on or off in one Unleash environment, reading its state first."""
 
     name = "unleash"
-    actions = frozenset(TARGET_STATE)
 
     def __init__(self, client: UnleashClient, config: UnleashConfig) -> None:
         self._client = client
@@ -39,100 +21,18 @@ class UnleashFlagRemediator:
         try:
             known = set(await self._client.environment_names())
         except AdapterError as exc:
-            raise NotReady(self.name, _not_ready_reason(exc, self._config.host)) from None
+            reason = not_ready_reason(exc, self._config.host, "admin token", "read environments")
+            raise NotReady(self.name, reason) from None
         missing = sorted(set(self._config.environments.values()) - known)
         if missing:
             raise NotReady(self.name, f"Unleash has no environment {', '.join(missing)}")
 
-    async def describe(self, request: ActionRequest) -> ActionPlan:
-        flag, environment, target = self._scope(request)
-        current = await self._client.is_enabled(flag, environment)
-        if current == target:
-            summary = f"flag {flag} is already {_word(target)} in {environment}; nothing to change"
-        else:
-            summary = f"turn flag {flag} {_word(target)} in {environment} (now {_word(current)})"
-        return ActionPlan(
-            adapter=self.name,
-            summary=summary,
-            details={
-                "flag": flag,
-                "environment": environment,
-                "current": _word(current),
-                "target": _word(target),
-            },
-        )
+    async def _read(self, flag: str, environment: str) -> bool:
+        return await self._client.is_enabled(flag, environment)
 
-    async def execute(self, request: ActionRequest) -> ExecutionResult:
-        flag, environment, target = self._scope(request)
-        return await self._switch(flag, environment, target)
-
-    async def verify(self, request: ActionRequest, result: ExecutionResult) -> VerificationResult:
-        flag, environment, target = self._scope(request)
-        target = result.details.get("target", _word(target)) == "on"
-        actual = await self._client.is_enabled(flag, environment)
-        if actual == target:
-            return VerificationResult(
-                VerifyStatus.HEALTHY, f"flag {flag} is {_word(actual)} in {environment}"
-            )
-        return VerificationResult(
-            VerifyStatus.FAILED,
-            f"flag {flag} is {_word(actual)} in {environment}, expected {_word(target)}",
-        )
-
-    async def rollback(self, request: ActionRequest, result: ExecutionResult) -> ExecutionResult:
-        flag, environment, _ = self._scope(request)
-        if result.details.get("changed") != "true":
-            return ExecutionResult(
-                summary=f"nothing to undo: flag {flag} was not changed in {environment}",
-                details={**result.details, "changed": "false"},
-            )
-        previous = result.details.get("previous")
-        if previous not in {"on", "off"}:
-            raise AdapterError(
-                "not_reversible",
-                f"the earlier state of flag {flag} was not recorded",
-                retryable=False,
-            )
-        return await self._switch(flag, environment, previous == "on")
-
-    async def _switch(self, flag: str, environment: str, target: bool) -> ExecutionResult:
-        current = await self._client.is_enabled(flag, environment)
-        details = {
-            "flag": flag,
-            "environment": environment,
-            "previous": _word(current),
-            "target": _word(target),
-        }
-        if current == target:
-            return ExecutionResult(
-                summary=f"flag {flag} was already {_word(target)} in {environment}; no change",
-                details={**details, "changed": "false"},
-            )
+    async def _write(self, flag: str, environment: str, target: bool, comment: str) -> None:
+        # Unleash's on/off endpoints take no comment; its event log records the token.
         await self._client.set_enabled(flag, environment, target)
-        logger.info("unleash turned flag %s %s in %s", flag, _word(target), environment)
-        return ExecutionResult(
-            summary=f"turned flag {flag} {_word(target)} in {environment} (was {_word(current)})",
-            details={**details, "changed": "true"},
-        )
 
-    def _scope(self, request: ActionRequest) -> tuple[str, str, bool]:
-        """The flag, the Unleash environment and the state the action asks for."""
-        if request.action not in TARGET_STATE:
-            raise AdapterError(
-                "unsupported_action", f"unleash cannot run {request.action}", retryable=False
-            )
-        flag = request.params.get("flag", "")
-        if not flag:
-            raise AdapterError(
-                "missing_param", f"{request.action} needs a flag parameter", retryable=False
-            )
-        environment = self._config.unleash_environment(request.environment)
-        return flag, environment, TARGET_STATE[request.action]
-
-
-def _not_ready_reason(exc: AdapterError, host: str) -> str:
-    if exc.code == "unauthorized":
-        return f"{host} refused the admin token (HTTP 401)"
-    if exc.code == "forbidden":
-        return f"{host} accepted the token but it may not read environments (HTTP 403)"
-    return exc.message
+    def _vendor_environment(self, environment: str) -> str:
+        return self._config.unleash_environment(environment)
