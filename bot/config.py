@@ -8,6 +8,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.subjects.rules import parse_environment_map
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./smokejumper.db"
 
 
@@ -37,9 +39,11 @@ class Settings(BaseSettings):
     responders: Annotated[list[str], NoDecode] = Field(default_factory=list)
     environment: str = "production"
     channel_name_template: str = "inc-{date}-{service}-{number}"
-    group_by: Annotated[list[str], NoDecode] = Field(
-        default_factory=lambda: ["service", "alertname"]
-    )
+    group_by: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["subject"])
+    # Subject resolution: see bot/subjects/.
+    subject_exporters: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    environment_map: str = ""
+    services_file: Path | None = None
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)
     generic_max_age_seconds: int = Field(default=300, gt=0)
     pagerduty_max_age_seconds: int = Field(default=3600, gt=0)
@@ -68,7 +72,7 @@ class Settings(BaseSettings):
     adapter_breaker_cooldown_seconds: float = Field(default=300.0, gt=0)
     pin_reaction: str = Field(default="pushpin", pattern=r"^[a-z0-9_+-]{1,64}$")
 
-    @field_validator("responders", "group_by", mode="before")
+    @field_validator("responders", "group_by", "subject_exporters", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
         """Accept comma-separated lists from the environment."""
@@ -81,6 +85,12 @@ class Settings(BaseSettings):
     def _group_by_not_empty(cls, value: list[str]) -> list[str]:
         if not value:
             raise ValueError("must name at least one label, or 'fingerprint'")
+        return value
+
+    @field_validator("environment_map")
+    @classmethod
+    def _environment_map(cls, value: str) -> str:
+        parse_environment_map(value)
         return value
 
     @field_validator("database_url")

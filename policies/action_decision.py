@@ -14,7 +14,7 @@ from policies.autonomy import (
     frozen_reason,
 )
 from policies.bounds import param_reasons
-from policies.catalog import CATALOG, ActionEffect, CatalogAction, scope_target
+from policies.catalog import CATALOG, ActionEffect, CatalogAction, subject_problem
 from policies.decisions import Decision, Outcome, Reason, ReasonCode, params_hash
 from policies.engine_inputs import (
     FreezeState,
@@ -154,7 +154,7 @@ def _forbidden(facts: _Facts, spec: CatalogAction, entry: ActionPolicy) -> list[
     reasons: list[Reason] = []
     if not entry.enabled:
         reasons.append(Reason(ReasonCode.ACTION_DISABLED, f"The policy disables {spec.name}."))
-    scope = scope_target(facts.incident.environment, facts.incident.service)
+    scope = facts.incident.target
     if facts.proposal.target != scope:
         reasons.append(
             Reason(
@@ -163,6 +163,10 @@ def _forbidden(facts: _Facts, spec: CatalogAction, entry: ActionPolicy) -> list[
                 f" {scope!r}.",
             )
         )
+    if facts.incident.subject is not None:
+        problem = subject_problem(spec, facts.incident.subject)
+        if problem is not None:
+            reasons.append(Reason(ReasonCode.TARGET_OUT_OF_SCOPE, f"{problem}."))
     reasons.extend(param_reasons(spec, entry, facts.proposal.params))
     if not facts.incident.is_open:
         reasons.append(Reason(ReasonCode.INCIDENT_CLOSED, "The incident is no longer open."))

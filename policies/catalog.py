@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
+from bot.domain.subject import Subject, SubjectKind
+
 
 class TargetKind(StrEnum):
     """What inside the incident's scope an action acts upon."""
@@ -255,3 +257,26 @@ def catalog_action(name: str) -> CatalogAction | None:
 def scope_target(environment: str, service: str) -> str:
     """The one target string every action of an incident must name."""
     return f"{environment}/{service}"
+
+
+# Kinds of subject each target kind can act upon. A Deployment action needs a
+# Deployment, or a service the Kubernetes adapter maps to one.
+_SUBJECT_KINDS: Mapping[TargetKind, frozenset[SubjectKind]] = MappingProxyType(
+    {
+        TargetKind.DEPLOYMENT: frozenset({SubjectKind.DEPLOYMENT, SubjectKind.SERVICE}),
+        TargetKind.FEATURE_FLAG: frozenset(
+            {SubjectKind.DEPLOYMENT, SubjectKind.SERVICE, SubjectKind.STATEFULSET}
+        ),
+        TargetKind.WEBHOOK: frozenset(SubjectKind) - {SubjectKind.UNKNOWN},
+        TargetKind.INCIDENT: frozenset(SubjectKind),
+    }
+)
+
+
+def subject_problem(action: CatalogAction, subject: Subject) -> str | None:
+    """Why `action` cannot act on `subject`, or None when it can."""
+    if action.effect is ActionEffect.READ_ONLY and subject.kind is not SubjectKind.UNKNOWN:
+        return None
+    if subject.kind in _SUBJECT_KINDS[action.target_kind]:
+        return None
+    return f"{action.name} needs a {action.target_kind.value}; the subject is {subject.describe()}"

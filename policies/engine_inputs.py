@@ -10,7 +10,9 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from bot.domain.lifecycle import OPEN_STATUSES, IncidentStatus
+from bot.domain.subject import Subject
 from bot.triage.models import ProposedAction
+from policies.catalog import scope_target
 from policies.policy_schema import AutonomyMode
 from policies.runbooks import Classification
 
@@ -55,6 +57,15 @@ class IncidentFacts:
     independent_sources: int
     incident_class: str
     labels: Mapping[str, str] = field(default_factory=dict)
+    # What the incident is about; None for facts that predate subjects (the service scope).
+    subject: Subject | None = None
+
+    @property
+    def target(self) -> str:
+        """The one target every action of this incident must name."""
+        if self.subject is not None:
+            return self.subject.target
+        return scope_target(self.environment, self.service)
 
     def __post_init__(self) -> None:
         if self.signal_count < 0 or self.independent_sources < 0:

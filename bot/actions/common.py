@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.events import EventKind
+from bot.domain.subject import Subject
 from bot.eventlog import service as eventlog
 from bot.incidents import jobs as incident_jobs
 from bot.outbox import service as outbox
@@ -30,6 +31,7 @@ def request_of(row: ActionRow) -> ActionRequest:
         params=dict(row.params),
         idempotency_key=row.idempotency_key,
         incident_id=str(row.incident_id),
+        subject=Subject.model_validate(row.subject) if row.subject else None,
     )
 
 

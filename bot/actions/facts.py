@@ -11,6 +11,7 @@ from bot.actions.states import FAILED_STATES, ActionState
 from bot.domain.events import EventKind
 from bot.domain.lifecycle import IncidentStatus
 from bot.domain.signals import parse_severity
+from bot.incidents.service import incident_subject
 from bot.store.models import ActionRow, EventRow, IncidentRow, SignalRow
 from bot.triage.models import CheckedTriage
 from policies.engine_inputs import (
@@ -67,6 +68,7 @@ async def incident_facts(
         independent_sources=min(max(len(sources), 1), signal_count),
         incident_class=triage.report.incident_class if triage is not None else "unknown",
         labels=labels,
+        subject=incident_subject(incident),
     )
 
 

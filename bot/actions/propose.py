@@ -119,6 +119,7 @@ def _row(
         target=proposal.target,
         service=service,
         environment=environment,
+        subject=incident.subject,
         params=dict(proposal.params),
         params_hash=decision.params_hash,
         rationale=proposal.rationale,

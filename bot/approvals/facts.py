@@ -7,6 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.lifecycle import IncidentStatus
 from bot.domain.signals import Severity
+from bot.incidents.service import incident_subject
 from bot.store.models import ActionRow, IncidentRow, SignalRow, TriageRow
 from policies.decisions import Decision, Outcome, Reason, ReasonCode
 from policies.engine_inputs import IncidentFacts, IncidentState, Proposal
@@ -85,6 +86,7 @@ async def incident_facts(session: AsyncSession, incident: IncidentRow) -> Incide
         independent_sources=min(int(sources.one()), signal_count),
         incident_class=await _incident_class(session, incident),
         labels={str(k): str(v) for k, v in dict(labels).items()},
+        subject=incident_subject(incident),
     )
 
 

@@ -9,6 +9,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from bot.domain.subject import Subject
+
 
 class Severity(StrEnum):
     """How bad a signal says things are, lowest first."""
@@ -85,6 +87,8 @@ class Signal(BaseModel):
     starts_at: datetime
     ends_at: datetime | None = None
     delivery_id: str | None = None
+    # What the alert is about, resolved at intake; None only before resolution.
+    subject: Subject | None = None
 
     @property
     def alertname(self) -> str:
@@ -95,7 +99,11 @@ class Signal(BaseModel):
         if group_by == ["fingerprint"]:
             basis: dict[str, str] = {"fingerprint": self.fingerprint}
         else:
-            normalized = {"service": self.service, "environment": self.environment}
+            normalized = {
+                "service": self.service,
+                "environment": self.environment,
+                "subject": self.subject.key if self.subject else f"service:{self.service}",
+            }
             basis = {name: normalized.get(name, self.labels.get(name, "")) for name in group_by}
         basis["environment"] = self.environment
         digest = hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()

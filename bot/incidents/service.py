@@ -19,6 +19,7 @@ from bot.domain.lifecycle import (
     next_status,
 )
 from bot.domain.signals import Signal
+from bot.domain.subject import Subject, service_subject
 from bot.store.models import IncidentRow
 from bot.store.upsert import insert_if_absent
 
@@ -63,6 +64,7 @@ async def open_or_attach(
         "title": signal.summary[:500],
         "service": signal.service,
         "environment": signal.environment,
+        "subject": signal.subject.model_dump(mode="json") if signal.subject else None,
         "severity": signal.severity.value,
         "status": IncidentStatus.TRIGGERED.value,
         "source": signal.source,
@@ -107,6 +109,7 @@ async def declare(
         severity=severity,
         status=IncidentStatus.TRIGGERED.value,
         source="manual",
+        subject=service_subject(service, environment, "declared by hand").model_dump(mode="json"),
         group_key=uuid.uuid4().hex,
         signal_count=0,
         triggered_at=now,
@@ -115,6 +118,13 @@ async def declare(
     session.add(row)
     await session.flush()
     return row
+
+
+def incident_subject(incident: IncidentRow) -> Subject:
+    """The subject an incident is about; older rows know only their service."""
+    if incident.subject:
+        return Subject.model_validate(incident.subject)
+    return service_subject(incident.service, incident.environment, "incident service")
 
 
 async def set_fields(session: AsyncSession, incident_id: int, **values: Any) -> None:

@@ -12,12 +12,13 @@ from bot.intake.stages.parse import Parse
 from bot.intake.stages.persist import Persist
 from bot.intake.stages.verify import Verify
 from bot.store.database import SessionFactory
+from bot.subjects.setup import subject_rules
 
 
 def build_pipeline(settings: Settings, sessions: SessionFactory, clock: Clock) -> Pipeline:
     """verify → parse → normalize → persist → group → incident."""
     return Pipeline(
-        request_stages=[Verify(), Parse(), Normalize(settings.environment, settings.group_by)],
+        request_stages=[Verify(), Parse(), Normalize(subject_rules(settings), settings.group_by)],
         database_stages=[Persist(), Group(), OpenOrUpdateIncident(clock)],
         sessions=sessions,
     )

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
+from bot.domain.subject import Subject
+
 
 @dataclass(frozen=True, slots=True)
 class ActionRequest:
@@ -20,6 +22,8 @@ class ActionRequest:
     # supports one (webhook header, PagerDuty dedup_key, annotation value).
     idempotency_key: str
     incident_id: str
+    # The resolved subject; the adapter acts on it when it names its object exactly.
+    subject: Subject | None = None
 
 
 @dataclass(frozen=True, slots=True)

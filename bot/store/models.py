@@ -42,6 +42,8 @@ class SignalRow(SQLModel, table=True):
     received_at: datetime = _utc()
     delivery_id: str | None = Field(default=None, max_length=255)
     incident_id: int | None = Field(default=None, foreign_key="incidents.id", index=True)
+    # The resolved Subject (bot.domain.subject) as JSON.
+    subject: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class IncidentRow(SQLModel, table=True):
@@ -57,6 +59,7 @@ class IncidentRow(SQLModel, table=True):
     severity: str = Field(max_length=16)
     status: str = Field(max_length=16, index=True)
     source: str = Field(max_length=64)
+    subject: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     group_key: str = Field(max_length=64, index=True)
     open_group_key: str | None = Field(default=None, max_length=64, unique=True)
     signal_resolved: bool = False
@@ -195,6 +198,7 @@ class ActionRow(SQLModel, table=True):
     target: str = Field(max_length=255)
     service: str = Field(max_length=255)
     environment: str = Field(max_length=64)
+    subject: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     params: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     params_hash: str = Field(max_length=64)
     rationale: str = Field(default="", sa_type=Text)

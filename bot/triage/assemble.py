@@ -13,6 +13,8 @@ from bot.changes.service import recent_changes
 from bot.domain.events import EventKind
 from bot.domain.lifecycle import OPEN_STATUSES
 from bot.domain.signals import Link, Severity, Signal, SignalStatus
+from bot.domain.subject import Subject
+from bot.incidents.service import incident_subject
 from bot.store.models import EventRow, IncidentRow, SignalRow
 from bot.triage.context import ChangeEvent, PastIncident, TriageContext, build_context
 from policies.runbooks import ChangeKind, Runbook
@@ -43,6 +45,7 @@ def signal_from_row(row: SignalRow) -> Signal:
         starts_at=row.starts_at,
         ends_at=row.ends_at,
         delivery_id=row.delivery_id,
+        subject=Subject.model_validate(row.subject) if row.subject else None,
     )
 
 
@@ -144,6 +147,7 @@ async def assemble_context(
         signals,
         service=incident.service,
         environment=incident.environment,
+        subject=incident_subject(incident),
         runbooks=runbooks,
         runbooks_version=runbooks_version,
         changes=[

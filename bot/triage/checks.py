@@ -16,7 +16,7 @@ from bot.triage.models import (
     Provenance,
     TriageReport,
 )
-from policies.catalog import CATALOG, ActionEffect, CatalogAction, ParamType
+from policies.catalog import CATALOG, ActionEffect, CatalogAction, ParamType, subject_problem
 from policies.runbooks import HUMAN_ONLY_CLASSES, UNKNOWN_CLASS, RunbookAction, classification_for
 
 # Without verifiable evidence a report is a guess, however sure it sounds.
@@ -25,6 +25,17 @@ MISSING_EVIDENCE_CAP = 0.5
 CONTRADICTION_CAP = 0.3
 # Classifications this many steps from what the signals' severity suggests contradict it.
 SEVERITY_MISMATCH_STEPS = 2
+# A report that proposed what it may not (out of catalog or scope, unlocked by no runbook)
+# misread the incident or was steered by its data; its certainty means little.
+UNSAFE_PROPOSAL_CAP = 0.5
+_UNSAFE_DROPS = frozenset(
+    {
+        CheckCode.ACTION_NOT_IN_CATALOG,
+        CheckCode.ACTION_NOT_ALLOWED,
+        CheckCode.TARGET_OUT_OF_SCOPE,
+        CheckCode.HUMAN_ONLY_CLASS,
+    }
+)
 # One signal can be one flaky rule; sev1 wants corroboration.
 SEV1_MIN_SIGNALS = 2
 
@@ -98,6 +109,14 @@ def check_triage(
     if report.incident_class != UNKNOWN_CLASS and match is None:
         cap = min(cap, MISSING_EVIDENCE_CAP)
     cap = min(cap, _contradictions(report, context, verdict))
+    unsafe = [d for d in verdict.dropped if d.code in _UNSAFE_DROPS]
+    if unsafe:
+        verdict.flag(
+            CheckCode.CONFIDENCE_CAPPED,
+            f"{len(unsafe)} proposed action(s) were out of bounds"
+            f" ({', '.join(sorted({d.code.value for d in unsafe}))}); the report is less trusted.",
+        )
+        cap = min(cap, UNSAFE_PROPOSAL_CAP)
     if report.classification is Classification.SEV1 and len(context.firing) < SEV1_MIN_SIGNALS:
         verdict.flag(
             CheckCode.SEV1_SINGLE_SIGNAL,
@@ -167,6 +186,11 @@ def _check_action(
             f"{name} targets {action.target[:80]!r}, outside this incident's {context.scope!r}.",
         )
         return None
+    if context.subject is not None:
+        problem = subject_problem(spec, context.subject)
+        if problem is not None:
+            verdict.drop(action, CheckCode.SUBJECT_MISMATCH, f"{problem}.")
+            return None
 
     names = [p.name for p in action.params]
     if len(names) != len(set(names)):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.signals import Signal, SignalStatus
+from bot.domain.subject import Subject
 from policies.catalog import scope_target
 from policies.runbooks import ChangeKind, Runbook, RunbookMatch, match_runbooks
 
@@ -57,6 +58,8 @@ class TriageContext:
     signals: tuple[Signal, ...]
     service: str
     environment: str
+    # What the incident is about; actions may target nothing else.
+    subject: Subject | None = None
     changes: tuple[ChangeEvent, ...] = ()
     runbook_matches: tuple[RunbookMatch, ...] = ()
     past_incidents: tuple[PastIncident, ...] = ()
@@ -64,6 +67,8 @@ class TriageContext:
 
     @property
     def scope(self) -> str:
+        if self.subject is not None:
+            return self.subject.target
         return scope_target(self.environment, self.service)
 
     @property
@@ -97,6 +102,7 @@ def build_context(
     service: str,
     environment: str,
     runbooks: Sequence[Runbook],
+    subject: Subject | None = None,
     runbooks_version: str = "",
     changes: Iterable[ChangeEvent] = (),
     past_incidents: Iterable[PastIncident] = (),
@@ -106,6 +112,7 @@ def build_context(
         signals=tuple(signals),
         service=service,
         environment=environment,
+        subject=subject,
         changes=tuple(changes),
         runbook_matches=tuple(match_runbooks(signals, runbooks)),
         past_incidents=tuple(past_incidents),

@@ -138,6 +138,7 @@ class CheckCode(StrEnum):
     ACTION_NOT_ALLOWED = "action_not_allowed"
     HUMAN_ONLY_CLASS = "human_only_class"
     TARGET_OUT_OF_SCOPE = "target_out_of_scope"
+    SUBJECT_MISMATCH = "subject_mismatch"
     PARAM_NOT_IN_CATALOG = "param_not_in_catalog"
     PARAM_INVALID = "param_invalid"
     PARAM_MISSING = "param_missing"

@@ -26,7 +26,7 @@ from bot.triage.models import (
     Provenance,
     TriageReport,
 )
-from policies.catalog import CATALOG
+from policies.catalog import CATALOG, subject_problem
 from policies.runbooks import (
     UNKNOWN_CLASS,
     EvidenceKind,
@@ -234,9 +234,16 @@ def _propose(
     skipped: list[str] = []
     if len(context.scope) > MAX_TARGET:
         return [], [f"No action proposed: the scope {context.scope[:60]!r}… is too long to name"]
+    unfit = False
     for entry in runbook.actions:
         if not entry.propose:
             continue
+        if context.subject is not None:
+            problem = subject_problem(CATALOG[entry.action], context.subject)
+            if problem is not None:
+                skipped.append(f"{entry.action} not proposed: {problem}")
+                unfit = True
+                continue
         absent = [n for n in entry.needs if n not in found]
         if absent:
             skipped.append(f"{entry.action} not proposed: missing evidence {', '.join(absent)}")
@@ -253,7 +260,33 @@ def _propose(
                 rationale=entry.rationale,
             )
         )
+    if unfit:
+        actions.extend(_instead(runbook, context, actions))
     return actions[:MAX_ACTIONS], skipped
+
+
+_INSTEAD = (
+    ("collect_diagnostics", "Gather what the subject's state shows before a responder decides."),
+    ("escalate_to_human", "The runbook's remedy does not fit this subject; a responder decides."),
+)
+
+
+def _instead(
+    runbook: Runbook, context: TriageContext, proposed: list[ProposedAction]
+) -> list[ProposedAction]:
+    """Diagnostics and escalation, when the runbook's remedy cannot act on the subject."""
+    have = {a.action for a in proposed}
+    allowed = {a.action for a in runbook.actions}
+    extra: list[ProposedAction] = []
+    for name, rationale in _INSTEAD:
+        if name in have or name not in allowed:
+            continue
+        if context.subject is not None and subject_problem(CATALOG[name], context.subject):
+            continue
+        extra.append(
+            ProposedAction(action=name, target=context.scope, params=[], rationale=rationale)
+        )
+    return extra
 
 
 def _resolve_params(

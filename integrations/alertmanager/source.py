@@ -15,7 +15,8 @@ from bot.ports.alerts import NormalizeDefaults
 from integrations.alertmanager.models import AlertmanagerAlert, AlertmanagerWebhook
 from integrations.common.payloads import validate
 
-SERVICE_LABELS = ("service", "app", "app_kubernetes_io_name", "job", "namespace")
+# Subject resolution reads every label; this is only the source's own fallback word.
+SERVICE_LABELS = ("service", "app", "app_kubernetes_io_name")
 ENVIRONMENT_LABELS = ("environment", "env", "stage", "cluster")
 # Alertmanager marks "not ended" with Go's zero time.
 _GO_ZERO_YEAR = 1

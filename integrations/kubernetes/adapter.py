@@ -35,7 +35,7 @@ from integrations.kubernetes.rollout import (
     rollout_status,
     spec_replicas,
 )
-from integrations.kubernetes.targets import DeploymentRef, checked_ref, resolve_target
+from integrations.kubernetes.targets import DeploymentRef, checked_ref, request_target
 from integrations.kubernetes.validation import int_param, revision_param, validate_request
 
 logger = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ class KubernetesRemediator:
 
     async def describe(self, request: ActionRequest) -> ActionPlan:
         validate_request(request, self.name, self.actions)
-        ref = resolve_target(self._config, request.environment, request.service)
+        ref = request_target(self._config, request)
         deployment = await self._client.get_deployment(ref)
         if request.action == DIAGNOSTICS:
             return ActionPlan(
@@ -101,7 +101,7 @@ class KubernetesRemediator:
 
     async def execute(self, request: ActionRequest) -> ExecutionResult:
         validate_request(request, self.name, self.actions)
-        ref = resolve_target(self._config, request.environment, request.service)
+        ref = request_target(self._config, request)
         deployment = await self._client.get_deployment(ref)
         if request.action == DIAGNOSTICS:
             return await self._collect(ref, deployment)
@@ -251,7 +251,7 @@ class KubernetesRemediator:
         name = result.details.get("deployment")
         if namespace and name:
             return checked_ref(namespace, name)
-        return resolve_target(self._config, request.environment, request.service)
+        return request_target(self._config, request)
 
 
 def _involves(event: JsonObject, kind: str, name: str) -> bool:

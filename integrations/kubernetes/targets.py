@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.domain.subject import SubjectKind
 from bot.ports.adapters import AdapterError
+from bot.ports.remediation import ActionRequest
 from integrations.kubernetes.config import KubernetesConfig
 
 # Namespaces are DNS-1123 labels, Deployment names DNS-1123 subdomains.
@@ -49,6 +51,20 @@ def resolve_target(config: KubernetesConfig, environment: str, service: str) -> 
             retryable=False,
         )
     return DeploymentRef(namespace=namespace, name=name)
+
+
+def request_target(config: KubernetesConfig, request: ActionRequest) -> DeploymentRef:
+    """The deployment an action acts on: its subject when that names a Deployment exactly,
+    else the mapping of the incident's service."""
+    subject = request.subject
+    if (
+        subject is not None
+        and subject.kind is SubjectKind.DEPLOYMENT
+        and subject.namespace
+        and subject.name
+    ):
+        return checked_ref(subject.namespace, subject.name)
+    return resolve_target(config, request.environment, request.service)
 
 
 def checked_ref(namespace: str, name: str) -> DeploymentRef:

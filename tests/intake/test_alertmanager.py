@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+from typing import Any
 
 from bot.domain.events import EventKind
 from tests.conftest import fixture_bytes, fixture_json
@@ -106,7 +107,7 @@ async def test_new_instance_of_the_same_alert_attaches_and_edits_the_card(harnes
     assert incident.signal_resolved is False
 
 
-async def test_a_different_alert_on_the_same_service_opens_its_own_incident(
+async def test_a_different_alert_about_the_same_subject_joins_its_incident(
     harness: Harness,
 ) -> None:
     await harness.post("/alerts/alertmanager", fixture_bytes(FIRING))
@@ -114,9 +115,58 @@ async def test_a_different_alert_on_the_same_service_opens_its_own_incident(
     other["alerts"][0]["labels"]["alertname"] = "HighLatency"
     other["alerts"][0]["fingerprint"] = "feedfacefeedface"
     reply = await harness.post("/alerts/alertmanager", other)
-    assert reply.body["outcomes"] == {"opened": 1}
+    assert reply.body["outcomes"] == {"attached": 1}
     await harness.drain()
-    assert len(harness.incident_channels()) == 2
+    assert len(harness.incident_channels()) == 1
+
+
+def _kube_state_metrics_alert(alertname: str, pod: str, fingerprint: str) -> dict[str, Any]:
+    """A stock kube-prometheus alert: the object's labels plus kube-state-metrics' own."""
+    return {
+        "status": "firing",
+        "labels": {
+            "alertname": alertname,
+            "namespace": "shop",
+            "pod": pod,
+            "container": "api",
+            "job": "kube-state-metrics",
+            "service": "kube-state-metrics",
+            "endpoint": "https-main",
+            "instance": "10.2.3.4:8443",
+            "severity": "warning",
+        },
+        "annotations": {"summary": f"{alertname} on {pod}"},
+        "startsAt": "2026-11-20T10:00:00Z",
+        "endsAt": "0001-01-01T00:00:00Z",
+        "generatorURL": "http://prometheus.example:9090/graph",
+        "fingerprint": fingerprint,
+    }
+
+
+async def test_alerts_group_by_subject_not_by_the_exporter_that_scraped_them(
+    harness: Harness,
+) -> None:
+    body = copy.deepcopy(fixture_json(FIRING))
+    body["alerts"] = [
+        _kube_state_metrics_alert("KubePodCrashLooping", "checkout-7d9f8b6c5-x2x7q", "a1"),
+        _kube_state_metrics_alert("KubePodNotReady", "checkout-7d9f8b6c5-x2x7q", "a2"),
+        _kube_state_metrics_alert("KubePodCrashLooping", "cart-5c8d9f7b6d-q2w4z", "a3"),
+    ]
+    reply = await harness.post("/alerts/alertmanager", body)
+    assert reply.status == 202
+    incidents = await harness.incidents()
+    # Two workloads behind one exporter: two incidents; two alerts about one: one.
+    assert sorted((i.service, i.signal_count) for i in incidents) == [
+        ("cart", 1),
+        ("checkout", 2),
+    ]
+    checkout = next(i for i in incidents if i.service == "checkout")
+    assert checkout.subject is not None
+    assert checkout.subject["kind"] == "deployment"
+    assert (checkout.subject["namespace"], checkout.subject["name"]) == ("shop", "checkout")
+    await harness.drain()
+    names = sorted(c.name for c in harness.incident_channels())
+    assert len(names) == 2 and all("kube-state-metrics" not in n for n in names)
 
 
 async def test_resolved_without_an_open_incident_is_recorded_only(harness: Harness) -> None:

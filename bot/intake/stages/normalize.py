@@ -1,21 +1,35 @@
-"""Stage: the vendor payload becomes source-independent Signals."""
+"""Stage: the vendor payload becomes source-independent Signals, each with its subject."""
 
 from __future__ import annotations
 
+from bot.domain.signals import Signal
 from bot.intake.context import IntakeContext, SignalOutcome
 from bot.ports.alerts import NormalizeDefaults
+from bot.subjects.resolve import resolve_subject
+from bot.subjects.rules import SubjectRules
 
 
 class Normalize:
     name = "normalize"
 
-    def __init__(self, environment: str, group_by: list[str]) -> None:
-        self._environment = environment
+    def __init__(self, rules: SubjectRules, group_by: list[str]) -> None:
+        self._rules = rules
         self._group_by = group_by
 
     async def __call__(self, ctx: IntakeContext) -> None:
-        defaults = NormalizeDefaults(environment=self._environment, received_at=ctx.received_at)
-        for signal in ctx.source.normalize(ctx.payload, defaults):
+        defaults = NormalizeDefaults(
+            environment=self._rules.default_environment, received_at=ctx.received_at
+        )
+        for raw in ctx.source.normalize(ctx.payload, defaults):
+            signal = with_subject(raw, self._rules)
             ctx.outcomes.append(
                 SignalOutcome(signal=signal, group_key=signal.group_key(self._group_by))
             )
+
+
+def with_subject(signal: Signal, rules: SubjectRules) -> Signal:
+    """The signal with its subject resolved; service and environment follow the subject."""
+    subject = resolve_subject(signal.labels, rules, fallback_service=signal.service)
+    return signal.model_copy(
+        update={"subject": subject, "service": subject.service, "environment": subject.environment}
+    )

@@ -34,6 +34,7 @@ class Persist:
                     "ends_at": signal.ends_at,
                     "received_at": ctx.received_at,
                     "delivery_id": signal.delivery_id,
+                    "subject": signal.subject.model_dump(mode="json") if signal.subject else None,
                 },
                 ["occurrence_key"],
             )
