@@ -33,12 +33,34 @@ from policies.catalog import CATALOG, ActionEffect, ParamType
 SCHEMA_VERSION = 1
 
 # Text alone is attacker-controllable, so it can add at most this much to a match.
+KEYWORDS_WEIGHT = 0.30
 ALERTNAME_WEIGHT = 0.55
-LABELS_WEIGHT = 0.25
-KEYWORDS_WEIGHT = 0.20
-# Keywords reach their full weight at this many distinct hits.
-KEYWORDS_FOR_FULL_WEIGHT = 2
+LABELS_WEIGHT = 0.45
+# One keyword is enough to match, never enough to outweigh a name or a label.
+KEYWORD_WEIGHT = 0.2
 MATCH_THRESHOLD = 0.2
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+# The monitoring system's own heartbeats, plumbing and capacity notices: no runbook
+# applies, a responder looks (the "unknown" class, escalation only).
+META_ALERTS: tuple[str, ...] = (
+    "Watchdog",
+    "DeadMansSwitch",
+    "DeadMansSnitch",
+    "InfoInhibitor",
+    "TargetDown",
+    "Prometheus.*",
+    "PrometheusOperator.*",
+    "Alertmanager(FailedReload|FailedToSendAlerts|ClusterFailedToSendAlerts|ConfigInconsistent"
+    "|MembersInconsistent|ClusterDown)",
+    "ConfigReloaderSidecarErrors",
+    "KubeQuota.*",
+    "Kube(CPU|Memory)(Quota)?Overcommit",
+    "KubeStateMetrics.*",
+    "NodeExporter.*",
+    "NodeTextFileCollectorScrapeError",
+    "NodeClockNotSynchronising",
+    "NodeClockSkewDetected",
+)
 
 UNKNOWN_CLASS = "unknown"
 # Classes that may never keep an action which touches a system, whatever a runbook says.
@@ -362,18 +384,21 @@ def runbooks_version(runbooks: Iterable[Runbook]) -> str:
 def match_runbooks(signals: Sequence[Signal], runbooks: Sequence[Runbook]) -> list[RunbookMatch]:
     """The runbooks that match any signal, strongest first; ties break by name.
 
-    A runbook's score is its best score over the signals. Per signal, a full-matching
-    alertname pattern adds ALERTNAME_WEIGHT, label conditions add LABELS_WEIGHT times the
-    share that hold, and keywords found in the summary or annotations add KEYWORDS_WEIGHT
-    scaled by distinct hits up to KEYWORDS_FOR_FULL_WEIGHT. Runbooks below
-    MATCH_THRESHOLD are left out.
+    A runbook's score is its best score over the signals. Per signal, an alertname
+    pattern matching in full, ignoring case, adds ALERTNAME_WEIGHT; any label condition
+    that holds adds LABELS_WEIGHT (label values such as condition=DiskPressure are as
+    telling as a name); each distinct keyword found, as whole words, in the alertname's
+    words, the summary or the annotations adds KEYWORD_WEIGHT, up to KEYWORDS_WEIGHT.
+    One strong sign clears MATCH_THRESHOLD on its own. Meta-alerts (the monitoring
+    system's own heartbeats and plumbing) match nothing.
     """
+    considered = [s for s in signals if not is_meta_alert(s.labels.get("alertname", ""))]
     matches: list[RunbookMatch] = []
     for runbook in runbooks:
         best = 0.0
         fingerprints: list[str] = []
         reasons: list[str] = []
-        for signal in signals:
+        for signal in considered:
             score, why = _score(runbook.match, signal)
             if score < MATCH_THRESHOLD:
                 continue
@@ -384,7 +409,7 @@ def match_runbooks(signals: Sequence[Signal], runbooks: Sequence[Runbook]) -> li
             matches.append(
                 RunbookMatch(
                     runbook=runbook,
-                    score=round(best, 4),
+                    score=round(min(best, 1.0), 4),
                     fingerprints=tuple(sorted(set(fingerprints))),
                     reasons=tuple(reasons),
                 )
@@ -392,24 +417,38 @@ def match_runbooks(signals: Sequence[Signal], runbooks: Sequence[Runbook]) -> li
     return sorted(matches, key=lambda m: (-m.score, m.name))
 
 
+def is_meta_alert(alertname: str) -> bool:
+    """Whether the alert is about the monitoring system itself rather than a service."""
+    return any(re.fullmatch(p, alertname, re.IGNORECASE) for p in META_ALERTS)
+
+
+def alertname_words(alertname: str) -> str:
+    """`KubePodCrashLooping` → `kube pod crash looping`; `HostOOMKill` → `host oom kill`."""
+    spaced = _CAMEL_BOUNDARY.sub(" ", alertname)
+    return _fold(re.sub(r"[^0-9A-Za-z]+", " ", spaced))
+
+
 def _score(spec: MatchSpec, signal: Signal) -> tuple[float, list[str]]:
     score = 0.0
     reasons: list[str] = []
     alertname = signal.labels.get("alertname", "")
-    pattern = next((p for p in spec.alertnames if re.fullmatch(p, alertname)), None)
+    pattern = next((p for p in spec.alertnames if re.fullmatch(p, alertname, re.IGNORECASE)), None)
     if pattern is not None:
         score += ALERTNAME_WEIGHT
         reasons.append(f"alertname matches {pattern}")
-    if spec.labels:
-        holding = [c for c in spec.labels if c.holds(signal.labels)]
-        score += LABELS_WEIGHT * len(holding) / len(spec.labels)
+    holding = [c for c in spec.labels if c.holds(signal.labels)]
+    if holding:
+        score += LABELS_WEIGHT
         reasons.extend(f"label {c.label} matches" for c in holding)
     if spec.keywords:
-        text = _fold(" ".join([signal.summary, *signal.annotations.values()]))
-        hits = [k for k in spec.keywords if re.search(rf"\b{re.escape(k)}\b", text)]
-        score += (
-            KEYWORDS_WEIGHT * min(len(hits), KEYWORDS_FOR_FULL_WEIGHT) / (KEYWORDS_FOR_FULL_WEIGHT)
+        text = " ".join(
+            [
+                alertname_words(alertname),
+                _fold(" ".join([signal.summary, *signal.annotations.values()])),
+            ]
         )
+        hits = [k for k in spec.keywords if re.search(rf"\b{re.escape(k)}\b", text)]
+        score += min(KEYWORD_WEIGHT * len(hits), KEYWORDS_WEIGHT)
         reasons.extend(f"text mentions {k!r}" for k in hits)
     return score, reasons
 

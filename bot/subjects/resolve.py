@@ -202,9 +202,9 @@ def _control_plane(view: _Labels) -> _Found | None:
 def _probe(view: _Labels) -> _Found | None:
     job = (view.raw.get("job") or "").casefold()
     instance = view.get("instance") or view.get("target")
-    if instance and ("blackbox" in job or "probe" in job or _PROBE_ALERT.match(view.alertname)):
-        if "://" in instance or "blackbox" in job or "probe" in job:
-            return _Found(SubjectKind.SERVICE, _host(instance), None, ("probed instance label",))
+    prober = "blackbox" in job or "probe" in job
+    if instance and (prober or ("://" in instance and _PROBE_ALERT.match(view.alertname))):
+        return _Found(SubjectKind.SERVICE, _host(instance), None, ("probed instance label",))
     return None
 
 

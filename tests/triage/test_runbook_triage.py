@@ -222,7 +222,146 @@ CASES = [
         mim=True,
         flags={CheckCode.SEV1_SINGLE_SIGNAL},
     ),
+    # A node is not ready: no catalog action acts on a node, so a responder decides.
+    Case(
+        id="node_pressure",
+        signals=[
+            alert(
+                {"alertname": "KubeNodeNotReady", "node": "ip-10-0-1-5", "severity": "warning"},
+                {"summary": "Node is not ready.", "description": "ip-10-0-1-5 is unready."},
+                fingerprint="4d5e6f7a8b9c0d1e",
+            )
+        ],
+        service="ip-10-0-1-5",
+        incident_class="node_pressure",
+        classification=Classification.MEDIUM,
+        actions=[("escalate_to_human", {})],
+        paging=False,
+    ),
+    # OOM kills: a restart only restarts the countdown; diagnostics, then people.
+    Case(
+        id="out_of_memory",
+        signals=[
+            alert(
+                {
+                    "alertname": "KubeContainerOOMKilled",
+                    "namespace": "shop",
+                    "container": "api",
+                    "reason": "OOMKilled",
+                    "severity": "warning",
+                },
+                {"summary": "Container api was OOMKilled 3 times in 10 minutes."},
+                fingerprint="5e6f7a8b9c0d1e2f",
+            )
+        ],
+        service="cart",
+        incident_class="out_of_memory",
+        classification=Classification.MEDIUM,
+        actions=[("collect_diagnostics", {}), ("escalate_to_human", {})],
+        paging=False,
+    ),
+    # A failed CronJob run: a re-run can repeat side effects, so nothing runs by itself.
+    Case(
+        id="job_failure",
+        signals=[
+            alert(
+                {
+                    "alertname": "KubeJobFailed",
+                    "job_name": "nightly-report-28461120",
+                    "namespace": "data",
+                    "severity": "warning",
+                },
+                {"summary": "Job failed to complete."},
+                fingerprint="6f7a8b9c0d1e2f3a",
+            )
+        ],
+        service="nightly-report",
+        incident_class="job_failure",
+        classification=Classification.LOW,
+        actions=[("collect_diagnostics", {}), ("escalate_to_human", {})],
+        paging=False,
+    ),
+    # The database is out of connections: scaling clients up would make it worse.
+    Case(
+        id="connection_saturation",
+        signals=[
+            alert(
+                {
+                    "alertname": "PostgresqlTooManyConnections",
+                    "instance": "postgres-0:9187",
+                    "severity": "warning",
+                },
+                {"summary": "PostgreSQL instance has too many connections (> 80%)."},
+                fingerprint="7a8b9c0d1e2f3a4b",
+            )
+        ],
+        service="postgres",
+        incident_class="connection_saturation",
+        classification=Classification.MEDIUM,
+        actions=[("collect_diagnostics", {}), ("escalate_to_human", {})],
+        paging=False,
+    ),
+    # Budget burn with no change in sight: a symptom, not a cause; escalate, never roll back.
+    Case(
+        id="error_budget_burn",
+        signals=[
+            alert(
+                {
+                    "alertname": "KubeAPIErrorBudgetBurn",
+                    "long": "1h",
+                    "short": "5m",
+                    "severity": "critical",
+                },
+                {
+                    "summary": "The API server is burning too much error budget.",
+                    "description": "The API server is burning too much error budget.",
+                },
+                fingerprint="8b9c0d1e2f3a4b5c",
+            )
+        ],
+        service="kube-apiserver",
+        incident_class="error_budget_burn",
+        classification=Classification.HIGH,
+        actions=[("escalate_to_human", {})],
+        paging=True,
+    ),
 ]
+
+
+def test_error_budget_burn_after_a_deploy_proposes_the_rollback() -> None:
+    signal = next(c for c in CASES if c.id == "error_budget_burn").signals[0]
+    context = context_for(
+        [signal], service="kube-apiserver", changes=[deploy(20, subject="v1.30.2", pointer="d:1")]
+    )
+    proposed = [a.action for a in triage_by_runbook(context).report.proposed_actions]
+    assert proposed == ["rollback_deployment", "escalate_to_human"]
+
+
+@pytest.mark.parametrize(
+    ("alertname", "labels", "expected"),
+    [
+        # Case does not hide a class: HighCpu is HighCPU.
+        ("HostHighCpuLoad", {}, "node_pressure"),
+        ("AlertmanagerClusterCrashlooping", {}, "crash_looping_service"),
+        # A label value decides between classes of one alertname.
+        ("KubeNodePressure", {"condition": "DiskPressure", "node": "n1"}, "disk_pressure"),
+        ("KubeNodePressure", {"condition": "MemoryPressure", "node": "n1"}, "node_pressure"),
+        # Words an SRE reads as data integrity.
+        ("KafkaUncleanLeaderElection", {}, "security_or_data_integrity"),
+        # Meta-alerts belong to no runbook.
+        ("Watchdog", {}, "unknown"),
+        ("TargetDown", {"job": "checkout"}, "unknown"),
+        ("PrometheusRuleFailures", {}, "unknown"),
+    ],
+)
+def test_classes_of_real_alert_names(alertname: str, labels: dict[str, str], expected: str) -> None:
+    signal = alert(
+        {"alertname": alertname, "severity": "warning", **labels},
+        {"summary": f"{alertname} fired"},
+        fingerprint=hashlib.sha256(alertname.encode()).hexdigest()[:16],
+    )
+    report = runbook_triage(context_for([signal], service="svc"))
+    assert report.incident_class == expected
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -251,12 +390,12 @@ def test_every_shipped_class_has_a_case() -> None:
 
 
 def test_confidence_follows_the_documented_formula() -> None:
-    # crash_looping: match 0.9 (alertname 0.55, reason label 0.25, one keyword 0.1),
+    # crash_looping: match 1.0 (alertname 0.55, reason label 0.45, keywords, capped at 1),
     # evidence 2 of 3 (pod, container; no past incident), all firing signals matched.
     context = context_for([crash_signal()])
-    assert context.runbook_matches[0].score == 0.9
+    assert context.runbook_matches[0].score == 1.0
 
-    assert runbook_triage(context).confidence == round(0.5 * 0.9 + 0.35 * 2 / 3 + 0.15, 2)
+    assert runbook_triage(context).confidence == round(0.5 * 1.0 + 0.35 * 2 / 3 + 0.15, 2)
 
     with_history = context_for(
         [crash_signal()],
@@ -268,7 +407,7 @@ def test_confidence_follows_the_documented_formula() -> None:
             )
         ],
     )
-    # 0.45 + 0.35 + 0.15 = 0.95, above what rules may claim.
+    # 0.5 + 0.35 + 0.15 = 1.0, above what rules may claim.
     assert runbook_triage(with_history).confidence == 0.9
 
 

@@ -29,6 +29,11 @@ SHIPPED = {
     "faulty_feature_flag",
     "load_saturation",
     "security_or_data_integrity",
+    "node_pressure",
+    "out_of_memory",
+    "job_failure",
+    "connection_saturation",
+    "error_budget_burn",
 }
 
 
@@ -236,7 +241,8 @@ def test_match_scores_add_alertname_labels_and_keywords() -> None:
     matches = match_runbooks([crash_signal()], list(shipped_runbooks()))
 
     assert [m.name for m in matches] == ["crash_looping_service"]
-    assert matches[0].score == 0.9
+    # alertname 0.55 + reason label 0.45 + keywords (at most 0.3), capped at 1.
+    assert matches[0].score == 1.0
     assert matches[0].fingerprints == ("d40fc7db1abbc59f",)
     assert "label reason matches" in matches[0].reasons
 
@@ -267,5 +273,5 @@ def test_matching_takes_the_best_signal_and_sorts_ties_by_name() -> None:
 
     (match,) = match_runbooks([weak, strong], list(shipped_runbooks()))
 
-    assert match.score == 0.9
+    assert match.score == 1.0
     assert match.fingerprints == ("1111111111111111", "2222222222222222")
