@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.config import ConfigError, load_settings
+from bot.simulate.command import add_parser as add_simulate
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -130,6 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("file", help="path to a policy YAML file")
     policy.set_defaults(func=_policy)
+
+    add_simulate(sub)
     return parser
 
 

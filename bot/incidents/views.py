@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.incidents.service import incident_subject
 from bot.slack_text import clip, escape
 from bot.store.models import IncidentRow
 
@@ -45,6 +46,7 @@ def incident_card(incident: IncidentRow) -> list[dict[str, Any]]:
         ("Severity", f"{SEVERITY_ICON.get(incident.severity, '')} {incident.severity}"),
         ("Status", f"{STATUS_ICON.get(incident.status, '')} {status}"),
         ("Service", escape(incident.service)),
+        ("Subject", escape(clip(incident_subject(incident).describe(), 120))),
         ("Environment", escape(incident.environment)),
         ("Signals", str(incident.signal_count)),
         (
