@@ -29,6 +29,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
+	$(BIN)/python bench/real_alerts_bench.py
 	$(BIN)/python bench/triage_bench.py
 	$(BIN)/python bench/intake_bench.py
 

@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from bot.domain.signals import Severity, Signal
+from bot.domain.subject import SubjectKind
 from policies.catalog import CATALOG, ActionEffect, ParamType
 
 SCHEMA_VERSION = 1
@@ -48,8 +49,8 @@ META_ALERTS: tuple[str, ...] = (
     "DeadMansSnitch",
     "InfoInhibitor",
     "TargetDown",
-    "Prometheus.*",
-    "PrometheusOperator.*",
+    # Corrupted storage is an integrity problem, whoever's storage it is.
+    "Prometheus(?!.*Corrupt).*",
     "Alertmanager(FailedReload|FailedToSendAlerts|ClusterFailedToSendAlerts|ConfigInconsistent"
     "|MembersInconsistent|ClusterDown)",
     "ConfigReloaderSidecarErrors",
@@ -213,6 +214,8 @@ class RunbookAction(_Strict):
     params: dict[str, str] = Field(default_factory=dict)
     bounds: dict[str, IntBounds] = Field(default_factory=dict)
     needs: list[str] = Field(default_factory=list)
+    # Kinds of subject this runbook proposes the action for; empty: any the catalog allows.
+    subjects: list[SubjectKind] = Field(default_factory=list)
     rationale: str = Field(default="", max_length=400)
 
     @field_validator("action")

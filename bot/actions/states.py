@@ -20,12 +20,13 @@ class ActionState(StrEnum):
     ESCALATED = "escalated"  # policy sent it to humans instead
     FORBIDDEN = "forbidden"
     INTERRUPTED = "interrupted"  # a crash cut execution short; reported, never re-run
+    WITHDRAWN = "withdrawn"  # the dry run found no such target; never offered
 
 
 S = ActionState
 
 TRANSITIONS: dict[ActionState, frozenset[ActionState]] = {
-    S.AWAITING_APPROVAL: frozenset({S.APPROVED, S.DENIED, S.EXPIRED, S.SUPERSEDED}),
+    S.AWAITING_APPROVAL: frozenset({S.APPROVED, S.DENIED, S.EXPIRED, S.SUPERSEDED, S.WITHDRAWN}),
     # Back to waiting when autonomy froze (or the policy changed) before an automatic run.
     S.APPROVED: frozenset({S.EXECUTING, S.SUPERSEDED, S.AWAITING_APPROVAL}),
     S.EXECUTING: frozenset({S.SUCCEEDED, S.FAILED, S.INTERRUPTED}),

@@ -39,6 +39,7 @@ class EventKind(StrEnum):
     ACTION_UNVERIFIED = "action.unverified"
     ACTION_INTERRUPTED = "action.interrupted"
     ACTION_SHADOWED = "action.shadowed"
+    ACTION_WITHDRAWN = "action.withdrawn"
     AUTONOMY_FROZEN = "autonomy.frozen"
     AUTONOMY_UNFROZEN = "autonomy.unfrozen"
     AUTONOMY_MODE_SET = "autonomy.mode_set"

@@ -10,8 +10,9 @@ from bot.domain.subject import SubjectKind
 # Generated suffixes use Kubernetes' "safe" alphabet: no vowels, no 0, 1 or 3, so they
 # cannot spell words; a name segment outside it is part of the workload's own name.
 _SAFE = "[bcdfghjklmnpqrstvwxz2456789]"
-# <deployment>-<replicaset pod-template hash>-<pod suffix>
-_DEPLOYMENT_POD = re.compile(rf"^(?P<owner>[a-z0-9][-a-z0-9.]*?)-{_SAFE}{{6,10}}-{_SAFE}{{5}}$")
+# <deployment>-<replicaset pod-template hash>-<pod suffix>; hand-written names in alert
+# rules and tests do not always keep to the safe alphabet, and the shape alone is telling.
+_DEPLOYMENT_POD = re.compile(r"^(?P<owner>[a-z0-9][-a-z0-9.]*?)-[a-z0-9]{6,10}-[a-z0-9]{5}$")
 # <cronjob>-<scheduled time in minutes>-<pod suffix>
 _CRONJOB_POD = re.compile(rf"^(?P<owner>[a-z0-9][-a-z0-9.]*?)-[0-9]{{8,10}}-{_SAFE}{{5}}$")
 # <statefulset>-<ordinal>
@@ -20,6 +21,8 @@ _STATEFULSET_POD = re.compile(r"^(?P<owner>[a-z0-9][-a-z0-9.]*?)-(?P<ordinal>[0-
 _SUFFIXED_POD = re.compile(rf"^(?P<owner>[a-z0-9][-a-z0-9.]*?)-{_SAFE}{{5}}$")
 # <cronjob>-<scheduled time in minutes>, the Job a CronJob creates
 _CRONJOB_JOB = re.compile(r"^(?P<owner>[a-z0-9][-a-z0-9.]*?)-[0-9]{8,10}$")
+# prometheus-operator names its template <statefulset>-db: <sts>-db-<sts>-<ordinal>
+_REPEATED_CLAIM = re.compile(r"^(?P<owner>[a-z0-9][-a-z0-9.]*?)-[a-z0-9]+-(?P=owner)-[0-9]{1,5}$")
 # <volumeClaimTemplate>-<statefulset>-<ordinal>
 _STATEFULSET_CLAIM = re.compile(
     r"^(?P<template>[a-z0-9]+)-(?P<owner>[a-z0-9][-a-z0-9.]*?)-(?P<ordinal>[0-9]{1,5})$"
@@ -62,6 +65,8 @@ def job_owner(job: str) -> Owner:
 
 def claim_owner(claim: str) -> Owner:
     """A StatefulSet's when the claim follows `<template>-<statefulset>-<ordinal>`."""
+    if match := _REPEATED_CLAIM.match(claim):
+        return Owner(SubjectKind.STATEFULSET, match["owner"], "volumeClaimTemplate claim name")
     if match := _STATEFULSET_CLAIM.match(claim):
         return Owner(SubjectKind.STATEFULSET, match["owner"], "volumeClaimTemplate claim name")
     return Owner(SubjectKind.VOLUME, claim, "persistentvolumeclaim label")

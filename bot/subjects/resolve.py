@@ -60,6 +60,24 @@ _JOB_ALERT = re.compile(r"job", re.IGNORECASE)
 _EXPORTER_SUFFIX = re.compile(r"^(?P<name>.+?)[-_](exporter|metrics)$")
 _SERVICE_LABELS = ("app_kubernetes_io_name", "app.kubernetes.io/name", "app", "k8s_app")
 _NODE_LABELS = ("node", "kubernetes_node", "nodename", "hostname")
+# Labels naming a Kubernetes object of the series itself (kept by honor_labels).
+_OBJECT_LABELS = (
+    "deployment",
+    "statefulset",
+    "daemonset",
+    "cronjob",
+    "job_name",
+    "horizontalpodautoscaler",
+    "persistentvolumeclaim",
+)
+# Labels that SLO generators and clustered datastores put on their alerts.
+_SUBJECT_SERVICE_LABELS = ("sloth_service", "kafka_cluster")
+_GITOPS_ALERT = re.compile(r"argo|flux", re.IGNORECASE)
+_DATASTORE = re.compile(
+    r"mysql|mariadb|postgres|pgbouncer|redis|rabbitmq|kafka|elasticsearch|mongo|memcache",
+    re.IGNORECASE,
+)
+_HOSTNAME = re.compile(r"[a-z].*\.[a-z]", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +92,25 @@ def resolve_subject(
     labels: Mapping[str, str], rules: SubjectRules, fallback_service: str | None = None
 ) -> Subject:
     """What the alert with these labels is about; `fallback_service` is the source's own word."""
-    view = _Labels(labels, rules)
+    self_monitoring = _self_monitoring_component(labels.get("alertname", ""))
+    # An alert of the monitoring stack about itself is about the exporter's own pods.
+    view = _Labels(labels, rules, keep_exporters=self_monitoring is not None)
+    workload = _workload(view)
+    if workload is not None and workload.kind is SubjectKind.POD:
+        # A pod whose owner no convention reveals says less than a service the sender
+        # named; the pod stays in derived_from either way.
+        named = _service(view) or _fallback(view, fallback_service)
+        if named.kind is SubjectKind.SERVICE:
+            workload = _Found(
+                named.kind,
+                named.name,
+                named.namespace or workload.namespace,
+                (*named.derived_from, f"pod {workload.name} (owner unknown)"),
+            )
     found = (
-        _self_monitoring(view)
-        or _workload(view)
+        workload
+        or _self_monitoring(view, self_monitoring)
+        or _gitops(view)
         or _node(view)
         or _control_plane(view)
         or _probe(view)
@@ -90,29 +123,44 @@ def resolve_subject(
 class _Labels:
     """The alert's labels with exporter provenance set aside."""
 
-    def __init__(self, labels: Mapping[str, str], rules: SubjectRules) -> None:
+    def __init__(
+        self, labels: Mapping[str, str], rules: SubjectRules, *, keep_exporters: bool = False
+    ) -> None:
         self.raw = labels
         self.rules = rules
+        self.keep_exporters = keep_exporters
         self.alertname = labels.get("alertname", "")
         self.provenance: list[str] = []
-        # Without honor_labels, Prometheus renames the object's labels `exported_*`.
-        pod = labels.get("exported_pod") or labels.get("pod")
-        namespace = labels.get("exported_namespace") or labels.get("namespace")
-        if rules.is_exporter_pod(pod):
-            # The series came from the exporter's own pod: its pod and namespace say
-            # where the exporter runs, not what the alert is about.
-            self.provenance += ["pod", "namespace"]
-            pod, namespace = None, None
+        # Without honor_labels, Prometheus renames the object's labels `exported_*`;
+        # Falco names the pod it saw in k8s_pod_name.
+        pod = labels.get("k8s_pod_name") or labels.get("exported_pod") or labels.get("pod")
+        namespace = (
+            labels.get("k8s_ns_name") or labels.get("exported_namespace") or labels.get("namespace")
+        )
+        if not keep_exporters and rules.is_exporter_pod(pod):
+            # The series came from the exporter's own pod. Its namespace is the
+            # exporter's too, unless the series names an object (honor_labels kept the
+            # object's namespace then).
+            self.provenance.append("pod")
+            pod = None
+            if not any(labels.get(name) for name in _OBJECT_LABELS):
+                self.provenance.append("namespace")
+                namespace = None
         self.pod = pod
         self.namespace = namespace
+        # What an exporter called `<thing>-exporter` reports on, if nothing better is found.
+        self.exporter_of: str | None = None
         self.job = self._unless_exporter("job")
         self.service = self._unless_exporter("service")
         self.container = self._unless_exporter("container")
 
     def _unless_exporter(self, name: str) -> str | None:
         value = self.raw.get(f"exported_{name}") or self.raw.get(name)
-        if self.rules.is_exporter(value):
+        if not self.keep_exporters and self.rules.is_exporter(value):
             self.provenance.append(name)
+            match = _EXPORTER_SUFFIX.match(value or "")
+            if name == "job" and match and value and value.casefold() not in self.rules.exporters:
+                self.exporter_of = match["name"]
             return None
         return value or None
 
@@ -120,17 +168,30 @@ class _Labels:
         return self.raw.get(name) or None
 
 
-def _self_monitoring(view: _Labels) -> _Found | None:
-    lowered = view.alertname.casefold()
-    for prefix, component in _SELF_MONITORING:
-        if lowered.startswith(prefix):
-            return _Found(
-                SubjectKind.CLUSTER_COMPONENT,
-                component,
-                view.get("namespace"),
-                (f"alertname {view.alertname} (the monitoring stack itself)",),
-            )
-    return None
+def _self_monitoring_component(alertname: str) -> str | None:
+    lowered = alertname.casefold()
+    return next((c for prefix, c in _SELF_MONITORING if lowered.startswith(prefix)), None)
+
+
+def _self_monitoring(view: _Labels, component: str | None) -> _Found | None:
+    if component is None:
+        return None
+    return _Found(
+        SubjectKind.CLUSTER_COMPONENT,
+        component,
+        view.get("namespace"),
+        (f"alertname {view.alertname} (the monitoring stack itself)",),
+    )
+
+
+def _gitops(view: _Labels) -> _Found | None:
+    """Argo CD and Flux report on their applications by a `name` label."""
+    if not _GITOPS_ALERT.search(view.alertname) or not view.get("name"):
+        return None
+    namespace = view.get("dest_namespace") or view.get("exported_namespace") or view.namespace
+    return _Found(
+        SubjectKind.SERVICE, view.get("name"), namespace, ("name label of the GitOps application",)
+    )
 
 
 def _workload(view: _Labels) -> _Found | None:
@@ -209,22 +270,29 @@ def _probe(view: _Labels) -> _Found | None:
 
 
 def _service(view: _Labels) -> _Found | None:
+    for label in _SUBJECT_SERVICE_LABELS:
+        value = view.get(label)
+        if value:
+            return _Found(SubjectKind.SERVICE, value, view.namespace, (f"{label} label",))
     if view.service:
         return _Found(SubjectKind.SERVICE, view.service, view.namespace, ("service label",))
     for label in _SERVICE_LABELS:
         value = view.get(label)
         if value:
             return _Found(SubjectKind.SERVICE, value, view.namespace, (f"{label} label",))
+    instance = view.get("instance")
+    datastore = _DATASTORE.search(view.raw.get("job") or "")
+    if instance and (datastore or view.exporter_of) and _HOSTNAME.search(_host(instance)):
+        # A database exporter's instance is the database host it watches.
+        return _Found(SubjectKind.SERVICE, _host(instance), None, ("instance label (datastore)",))
+    if view.exporter_of:
+        return _Found(
+            SubjectKind.SERVICE,
+            view.exporter_of,
+            view.namespace,
+            ("job label (the exporter's subject)",),
+        )
     if view.job:
-        match = _EXPORTER_SUFFIX.match(view.job)
-        if match:
-            # `postgres-exporter` reports on postgres: the exporter names its subject.
-            return _Found(
-                SubjectKind.SERVICE,
-                match["name"],
-                view.namespace,
-                ("job label (the exporter's subject)",),
-            )
         return _Found(SubjectKind.SERVICE, view.job, view.namespace, ("job label",))
     return None
 

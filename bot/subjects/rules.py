@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass, field
 
+from bot.subjects.conventions import pod_owner
 from bot.subjects.services_file import ServiceCatalog
 
 # Scrape targets that report on other things. Their names in `job`, `service`,
@@ -34,7 +36,20 @@ DEFAULT_EXPORTERS: tuple[str, ...] = (
     "cert-manager",
     "event-exporter",
     "process-exporter",
+    "falcosidekick",
+    "falco-exporter",
+    "argocd-application-controller",
+    "argocd-application-controller-metrics",
+    "argocd-server",
+    "argocd-server-metrics",
+    "argocd-repo-server",
+    "kustomize-controller",
+    "helm-controller",
+    "source-controller",
+    "notification-controller",
 )
+# `postgres-exporter`, `redis_exporter_targets`: an exporter whatever it reports on.
+_EXPORTER_NAME = re.compile(r".*[-_]exporter([-_].*)?$")
 # The job of a node-level exporter: its `instance` names a node.
 NODE_JOBS: frozenset[str] = frozenset(
     {"node", "node-exporter", "node_exporter", "prometheus-node-exporter", "windows-exporter"}
@@ -52,13 +67,19 @@ class SubjectRules:
     services: ServiceCatalog = field(default_factory=ServiceCatalog)
 
     def is_exporter(self, value: str | None) -> bool:
-        return bool(value) and value.casefold() in self.exporters  # type: ignore[union-attr]
+        if not value:
+            return False
+        lowered = value.casefold()
+        return lowered in self.exporters or _EXPORTER_NAME.fullmatch(lowered) is not None
 
     def is_exporter_pod(self, pod: str | None) -> bool:
         """Whether `pod` is one of an exporter's own pods (`node-exporter-7x2kq`)."""
         if not pod:
             return False
         lowered = pod.casefold()
+        owner = pod_owner(lowered)
+        if owner is not None and _EXPORTER_NAME.fullmatch(owner.name):
+            return True
         return any(
             lowered == name or lowered.startswith(name + "-")
             for name in self.exporters

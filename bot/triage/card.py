@@ -38,6 +38,7 @@ STATE_LABEL = {
     "escalated": "📣 escalated to humans",
     "forbidden": "⛔ forbidden by policy",
     "interrupted": "⚠️ interrupted; not re-run",
+    "withdrawn": "🔍 not proposed: the dry run found no such target",
 }
 
 

@@ -240,6 +240,12 @@ def _propose(
             continue
         if context.subject is not None:
             problem = subject_problem(CATALOG[entry.action], context.subject)
+            if problem is None and entry.subjects and context.subject.kind not in entry.subjects:
+                kinds = ", ".join(k.value for k in entry.subjects)
+                problem = (
+                    f"the runbook proposes it for a {kinds} only;"
+                    f" the subject is {context.subject.describe()}"
+                )
             if problem is not None:
                 skipped.append(f"{entry.action} not proposed: {problem}")
                 unfit = True

@@ -20,7 +20,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_defaults_need_no_configuration() -> None:
     settings = load_settings()
     assert settings.database_url.startswith("sqlite+aiosqlite:///")
-    assert settings.group_by == ["service", "alertname"]
+    assert settings.group_by == ["subject"]
     assert settings.max_body_bytes == 1024 * 1024
 
 

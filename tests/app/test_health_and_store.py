@@ -33,9 +33,9 @@ async def test_readyz_fails_when_slack_rejects_the_token(
 
 async def test_migrations_are_current_and_idempotent(harness: Harness) -> None:
     engine = harness.app.runtime.engine
-    assert await migrate.current(engine) == "0004"
+    assert await migrate.current(engine) == "0005"
     await migrate.upgrade(engine)  # a second run at start-up is a no-op
-    assert await migrate.current(engine) == "0004"
+    assert await migrate.current(engine) == "0005"
     async with engine.connect() as conn:
         tables = await conn.run_sync(lambda sync: set(inspect(sync).get_table_names()))
     assert {

@@ -174,7 +174,7 @@ CASES = [
         service="api-gateway",
         incident_class="certificate_expiry",
         classification=Classification.MEDIUM,
-        actions=[("run_webhook", {"webhook": "renew-certificate"})],
+        actions=[("escalate_to_human", {})],
         paging=False,
     ),
     # A third party fails: nothing of ours can fix it, so only escalation.
