@@ -81,6 +81,24 @@ def _policy(args: argparse.Namespace) -> int:
     return code
 
 
+def _services(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.subjects.backstage import services_from_backstage
+    from bot.subjects.services_file import ServicesFileError
+
+    try:
+        texts = [(name, Path(name).read_text(encoding="utf-8")) for name in args.files]
+        print(services_from_backstage(texts), end="")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"smokejumper services: cannot read: {exc}", file=sys.stderr)
+        return 2
+    except ServicesFileError as exc:
+        print(f"smokejumper services: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="smokejumper",
@@ -133,6 +151,14 @@ def build_parser() -> argparse.ArgumentParser:
     policy.set_defaults(func=_policy)
 
     add_simulate(sub)
+
+    services = sub.add_parser("services", help="the services file")
+    services_sub = services.add_subparsers(dest="services_command", required=True)
+    backstage = services_sub.add_parser(
+        "from-backstage", help="print a services file built from Backstage catalog-info.yaml"
+    )
+    backstage.add_argument("files", nargs="+", help="catalog-info.yaml files")
+    services.set_defaults(func=_services)
     return parser
 
 

@@ -13,11 +13,14 @@ from bot.domain.events import EventKind
 from bot.domain.lifecycle import OPEN_STATUSES
 from bot.eventlog import service as eventlog
 from bot.incidents import service as incidents
+from bot.incidents.service import incident_subject
 from bot.outbox import service as outbox
 from bot.outbox.service import Job
 from bot.ports.chat import ChatError
+from bot.ports.ownership import OwnerLookup
 from bot.runtime import Runtime
 from bot.store.models import EventRow, IncidentRow, TriageRow
+from bot.subjects.refine import refine_subject
 from bot.triage import card, jobs
 from bot.triage import service as triages
 from bot.triage.assemble import ContextLimits, assemble_context
@@ -42,6 +45,7 @@ async def run_triage_job(rt: Runtime, job: Job) -> None:
         if incident.status not in OPEN_STATUSES:
             log.info("incident %s closed before its triage; skipped", incident.id)
             return
+        incident = await _refine_subject(rt, session, incident)
         context = await assemble_context(
             session,
             incident,
@@ -53,6 +57,22 @@ async def run_triage_job(rt: Runtime, job: Job) -> None:
     context_tokens = estimate_tokens(render_untrusted(context, rt.settings.triage_budget_tokens))
     run = await run_triage(context, rt.triager, rt.runbooks)
     await _record(rt, job, incident, run, context_tokens)
+
+
+async def _refine_subject(rt: Runtime, session: AsyncSession, incident: IncidentRow) -> IncidentRow:
+    """Ask the cluster who owns a pod subject, so actions can name the workload."""
+    assert incident.id is not None
+    subject = incident_subject(incident)
+    remediator = rt.adapters.remediator_for("restart_deployment")
+    lookup = remediator if isinstance(remediator, OwnerLookup) else None
+    refined = await refine_subject(subject, lookup)
+    if refined == subject:
+        return incident
+    stored = refined.model_dump(mode="json")
+    await incidents.set_fields(session, incident.id, subject=stored)
+    await session.commit()
+    incident.subject = stored
+    return incident
 
 
 async def _record(

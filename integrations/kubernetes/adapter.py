@@ -27,6 +27,7 @@ from integrations.kubernetes.client import ADAPTER_NAME, KubernetesClient, build
 from integrations.kubernetes.config import KubernetesConfig
 from integrations.kubernetes.diagnostics import diagnostics_details
 from integrations.kubernetes.marker import marker_annotations, recorded_result
+from integrations.kubernetes.owners import PodOwners
 from integrations.kubernetes.rollout import (
     label_selector,
     owned_replica_sets,
@@ -69,6 +70,7 @@ class KubernetesRemediator:
         self._client = client
         self._config = config
         self._clock = clock
+        self._owners = PodOwners(client)
 
     async def close(self) -> None:
         await self._client.close()
@@ -82,6 +84,10 @@ class KubernetesRemediator:
         else:
             return
         raise NotReady(self.name, reason)
+
+    async def owner_of(self, namespace: str, pod: str) -> tuple[str, str] | None:
+        """The workload owning a pod, by its ownerReferences (see OwnerLookup)."""
+        return await self._owners.owner_of(namespace, pod)
 
     async def describe(self, request: ActionRequest) -> ActionPlan:
         validate_request(request, self.name, self.actions)

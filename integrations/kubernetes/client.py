@@ -111,6 +111,14 @@ class KubernetesClient:
             path_params={"namespace": ref.namespace, "name": ref.name},
         )
 
+    async def get_object(
+        self, path: str, namespace: str, name: str, operation: str
+    ) -> dict[str, Any]:
+        """One namespaced object by its API path template."""
+        return await self._call(
+            "GET", path, operation, path_params={"namespace": namespace, "name": name}
+        )
+
     async def patch_deployment(
         self, ref: DeploymentRef, patch: Mapping[str, Any] | Sequence[Any], patch_type: PatchType
     ) -> dict[str, Any]:
