@@ -1,4 +1,4 @@
-"""`smokejumper simulate` as a user runs it: files in, verdicts out, exit codes that mean something."""
+"""`smokejumper simulate` as a user runs it: files in, verdicts out, meaningful exit codes."""
 
 from __future__ import annotations
 
