@@ -45,6 +45,7 @@ class EventKind(StrEnum):
     AUTONOMY_MODE_SET = "autonomy.mode_set"
     ESCALATED = "incident.escalated"
     PAGED = "pager.paged"
+    PAGER_ECHO = "pager.echo"
     PAGER_FAILED = "pager.failed"
     TICKET_CREATED = "ticket.created"
     TICKET_SYNC_FAILED = "ticket.sync_failed"

@@ -145,6 +145,7 @@ DESCRIBE: dict[str, Describe] = {
     K.TIMELINE_PINNED: _pinned,
     K.TICKET_CREATED: _ticket,
     K.PAGED: _paged,
+    K.PAGER_ECHO: _as_logged(""),
     K.PAGER_FAILED: _pager_failed,
     K.ESCALATED: _escalated,
     K.AUTONOMY_FROZEN: _as_logged("Autonomy frozen: "),

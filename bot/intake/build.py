@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.config import Settings
 from bot.domain.clock import Clock
 from bot.intake.pipeline import Pipeline
+from bot.intake.stages.echo import AttachEchoes
 from bot.intake.stages.group import Group
 from bot.intake.stages.incident import OpenOrUpdateIncident
 from bot.intake.stages.normalize import Normalize
@@ -16,9 +17,9 @@ from bot.subjects.setup import subject_rules
 
 
 def build_pipeline(settings: Settings, sessions: SessionFactory, clock: Clock) -> Pipeline:
-    """verify → parse → normalize → persist → group → incident."""
+    """verify → parse → normalize → persist → echo → group → incident."""
     return Pipeline(
         request_stages=[Verify(), Parse(), Normalize(subject_rules(settings), settings.group_by)],
-        database_stages=[Persist(), Group(), OpenOrUpdateIncident(clock)],
+        database_stages=[Persist(), AttachEchoes(), Group(), OpenOrUpdateIncident(clock)],
         sessions=sessions,
     )

@@ -22,6 +22,8 @@ class Disposition(StrEnum):
     DUPLICATE = "duplicate"
     RESOLVED = "resolved"
     RESOLVED_WITHOUT_INCIDENT = "resolved_without_incident"
+    # About something the bot raised itself (its own page): shown, never a new incident.
+    ECHO = "echo"
 
 
 @dataclass

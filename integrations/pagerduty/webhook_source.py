@@ -18,6 +18,11 @@ from integrations.pagerduty.webhook_models import PagerDutyIncidentData, PagerDu
 SIGNATURE_HEADER = "X-PagerDuty-Signature"
 FIRING_EVENTS = frozenset({"incident.triggered", "incident.reopened", "incident.escalated"})
 RESOLVED_EVENTS = frozenset({"incident.resolved"})
+# Only about pages we sent ourselves: shown in the incident's channel, never an incident.
+OWN_PAGE_EVENTS = frozenset({"incident.acknowledged", "incident.unacknowledged"})
+# The dedup key our pages carry (see bot/paging/flows.dedup_key); PagerDuty returns it
+# as the incident_key of the incident it opened.
+OWN_PAGE_PREFIX = "smokejumper-"
 
 
 class PagerDutySource:
@@ -58,13 +63,14 @@ class PagerDutySource:
         event = payload.event
         if event.resource_type != "incident":
             return []
-        if event.event_type in FIRING_EVENTS:
+        data = validate(PagerDutyIncidentData, event.data, "PagerDuty incident")
+        own = (data.incident_key or "").startswith(OWN_PAGE_PREFIX)
+        if event.event_type in FIRING_EVENTS or (own and event.event_type in OWN_PAGE_EVENTS):
             status = SignalStatus.FIRING
         elif event.event_type in RESOLVED_EVENTS:
             status = SignalStatus.RESOLVED
         else:
             return []
-        data = validate(PagerDutyIncidentData, event.data, "PagerDuty incident")
         links = [Link(title="PagerDuty", url=data.html_url)] if data.html_url else []
         return [
             Signal(
@@ -80,6 +86,11 @@ class PagerDutySource:
                     "pagerduty_incident": data.id,
                     "urgency": data.urgency,
                     "event_type": event.event_type,
+                    **(
+                        {"pagerduty_agent": event.agent.summary[:200]}
+                        if event.agent and event.agent.summary
+                        else {}
+                    ),
                 },
                 links=links,
                 starts_at=event.occurred_at,

@@ -27,7 +27,7 @@ class OpenOrUpdateIncident:
 
     async def __call__(self, ctx: IntakeContext) -> None:
         for outcome in ctx.outcomes:
-            if outcome.disposition is Disposition.DUPLICATE:
+            if outcome.disposition in (Disposition.DUPLICATE, Disposition.ECHO):
                 continue
             if outcome.signal.status is SignalStatus.FIRING:
                 await self._firing(ctx, outcome)
