@@ -28,6 +28,8 @@ from bot.handoff.flows import request_handoff
 from bot.handoff.jobs import job_handlers as handoff_job_handlers
 from bot.incidents import flows, jobs
 from bot.intake.build import build_pipeline
+from bot.metrics.live import LiveMetrics
+from bot.metrics.slack import instrument as instrument_slack
 from bot.outbox.worker import OutboxWorker
 from bot.paging import flows as paging_flows
 from bot.paging import jobs as paging_jobs
@@ -76,6 +78,7 @@ class Smokejumper:
     _tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
     _socket_mode: AsyncSocketModeHandler | None = field(default=None, init=False)
     port: int = field(default=0, init=False)
+    metrics: LiveMetrics = field(init=False)
 
     def __post_init__(self) -> None:
         settings = self.settings
@@ -89,6 +92,8 @@ class Smokejumper:
             max_rate_limit_retries=settings.slack_max_rate_limit_retries,
         )
         web_client = build_web_client(slack_config)
+        self.metrics = LiveMetrics()
+        instrument_slack(web_client, self.metrics)
         engine = create_engine(settings.database_url, settings.database_schema)
         sessions = session_factory(engine)
         chat = SlackWorkspace(web_client, slack_config)
@@ -189,6 +194,7 @@ class Smokejumper:
             clock=self.clock,
             readiness=readiness,
             on_accepted=self.worker.wake,
+            metrics=self.metrics,
         )
 
     # The hooks stamp their jobs with the app's clock, like every other job.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 
@@ -12,6 +13,7 @@ from bot.domain.clock import Clock
 from bot.domain.errors import IntakeError
 from bot.intake.context import IntakeContext
 from bot.intake.pipeline import Pipeline
+from bot.metrics.live import LiveMetrics
 from bot.ports.alerts import AlertSource
 
 log = logging.getLogger(__name__)
@@ -42,10 +44,28 @@ def alert_handler(
     max_body_bytes: int,
     on_accepted: Callable[[], None],
     not_configured: str = "",
+    metrics: LiveMetrics | None = None,
 ) -> Handler:
     """A POST handler for one alert source; 202 only after the signals are committed."""
 
     async def handle(request: web.Request) -> web.StreamResponse:
+        # Measured, not waited on: the real elapsed time of this request.
+        started = time.perf_counter()
+        try:
+            response, outcomes = await accept(request)
+        except IntakeError as exc:
+            if metrics is not None and source is not None:
+                metrics.webhook_answered(
+                    source.name, exc.status, time.perf_counter() - started, {"refused": 1}
+                )
+            raise
+        if metrics is not None and source is not None:
+            metrics.webhook_answered(
+                source.name, response.status, time.perf_counter() - started, outcomes
+            )
+        return response
+
+    async def accept(request: web.Request) -> tuple[web.StreamResponse, dict[str, int]]:
         if source is None:
             raise IntakeError(503, "not_configured", not_configured)
         body = await read_limited_body(request, max_body_bytes)
@@ -65,6 +85,6 @@ def alert_handler(
         on_accepted()
         summary = ctx.summary()
         log.info("accepted %s alert %s: %s", source.name, ctx.correlation_id, summary["outcomes"])
-        return web.json_response(summary, status=202)
+        return web.json_response(summary, status=202), dict(summary["outcomes"])
 
     return handle

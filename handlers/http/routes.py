@@ -11,10 +11,12 @@ from slack_bolt.async_app import AsyncApp
 from bot.config import Settings
 from bot.domain.clock import Clock
 from bot.intake.pipeline import Pipeline
+from bot.metrics.live import LiveMetrics
 from bot.store.database import SessionFactory
 from handlers.http.alerts import Handler, alert_handler
 from handlers.http.changes import changes_handler
 from handlers.http.health import Readiness, healthz
+from handlers.http.metrics import metrics_handler
 from handlers.slack.http import slack_events_handler
 from integrations.alertmanager.source import AlertmanagerSource
 from integrations.generic.source import GenericSource
@@ -31,6 +33,7 @@ def add_routes(
     clock: Clock,
     readiness: Readiness,
     on_accepted: Callable[[], None],
+    metrics: LiveMetrics | None = None,
 ) -> None:
     limit = settings.max_body_bytes
 
@@ -42,6 +45,7 @@ def add_routes(
             max_body_bytes=limit,
             on_accepted=on_accepted,
             not_configured=missing,
+            metrics=metrics,
         )
 
     generic = (
@@ -83,3 +87,5 @@ def add_routes(
     )
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readiness.handle)
+    if metrics is not None:
+        app.router.add_get("/metrics", metrics_handler(metrics, sessions, clock))

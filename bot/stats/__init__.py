@@ -1,0 +1,1 @@
+"""How incidents went over a period: durations, autonomy, escalation precision."""
