@@ -8,8 +8,7 @@ from bot.actions.common import BOT_ACTOR, tell_channel
 from bot.domain.events import EventKind
 from bot.eventlog import service as eventlog
 from bot.incidents import service as incidents
-from bot.outbox import service as outbox
-from bot.paging import jobs as paging_jobs
+from bot.paging.request import request_page
 from bot.runtime import Runtime
 from bot.store.models import ActionRow
 
@@ -47,13 +46,10 @@ async def escalate(
     if action is not None:
         note += f"\n`{action.action}` will not be tried again for this incident."
     await tell_channel(session, incident_id, note, correlation_id, now)
-    if page and rt.adapters.pager is not None:
-        await outbox.enqueue(
-            session,
-            kind=paging_jobs.PAGE,
-            correlation_id=correlation_id,
-            now=now,
-            payload={"incident_id": incident_id, "reason": reason[:500]},
+    if page:
+        # The paging gate decides; when it holds the page, the channel is told why.
+        await request_page(
+            rt, session, incident_id, reason=reason[:500], correlation_id=correlation_id
         )
     if handoff and rt.request_handoff is not None:
         await rt.request_handoff(

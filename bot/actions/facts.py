@@ -105,7 +105,11 @@ async def history(
         if r.started_at is not None and r.state in _RAN
     )
     pages = await session.exec(
-        select(EventRow.at).where(EventRow.kind == EventKind.PAGED.value, col(EventRow.at) >= since)
+        # Queued pages count from the moment they are queued: twenty escalations in a
+        # burst must not all pass before the first page goes out.
+        select(EventRow.at).where(
+            EventRow.kind == EventKind.PAGE_REQUESTED.value, col(EventRow.at) >= since
+        )
     )
     alerting = await session.exec(
         select(SignalRow.service, func.min(SignalRow.received_at))

@@ -5,8 +5,7 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.actions.escalate import escalate
-from bot.outbox import service as outbox
-from bot.paging import jobs as paging_jobs
+from bot.paging.request import request_page
 from bot.runtime import Runtime
 from bot.store.models import ActionRow
 
@@ -21,14 +20,16 @@ async def run_human_action(
     if row.action == "page_oncall":
         if rt.adapters.pager is None:
             return "no pager is configured; page the on-call team by hand"
-        await outbox.enqueue(
+        # Approved by people: their decision. Run by the policy alone: the gate decides.
+        verdict = await request_page(
+            rt,
             session,
-            kind=paging_jobs.PAGE,
+            row.incident_id,
+            reason=row.rationale[:300] or "the triage asked to page on-call",
             correlation_id=correlation_id,
-            now=now,
-            payload={"incident_id": row.incident_id, "reason": row.rationale[:300]},
+            requested_by=", ".join(row.approvers) or None,
         )
-        return f"paging through {rt.adapters.pager.name}"
+        return verdict.reason
     if row.action == "create_ticket":
         if rt.request_ticket is None or rt.adapters.ticketing is None:
             return "no ticket system is configured; open a ticket by hand"

@@ -15,7 +15,7 @@ from bot.autonomy import load_freeze
 from bot.domain.events import EventKind
 from bot.eventlog import service as eventlog
 from bot.outbox import service as outbox
-from bot.paging import jobs as paging_jobs
+from bot.paging.request import POLICY_GATE, request_page
 from bot.runtime import ProposeActions, Runtime
 from bot.store.models import ActionRow, IncidentRow, TriageRow
 from bot.triage.models import CheckedTriage
@@ -189,16 +189,15 @@ async def _gates(
     ticket, paging, major = gates
     if ticket.automatic and rt.request_ticket is not None and rt.adapters.ticketing is not None:
         await rt.request_ticket(session, incident.id, correlation_id, now)
-    if (paging.automatic or major.automatic) and rt.adapters.pager is not None:
-        await outbox.enqueue(
+    if paging.automatic or major.automatic:
+        # The gate has just ruled; request_page keeps the per-incident dedup and record.
+        await request_page(
+            rt,
             session,
-            kind=paging_jobs.PAGE,
+            incident.id,
+            reason="major incident" if major.automatic else "policy paging gate met",
             correlation_id=correlation_id,
-            now=now,
-            payload={
-                "incident_id": incident.id,
-                "reason": "major incident" if major.automatic else "policy paging gate met",
-            },
+            requested_by=POLICY_GATE,
         )
     if major.automatic:
         await tell_channel(

@@ -215,4 +215,9 @@ async def post_note(rt: Runtime, job: Job) -> None:
     incident = await _load(rt, job.incident_id)
     if incident.channel_id is None:
         raise ChatError("channel_missing", "the channel is not created yet", retryable=True)
-    await rt.chat.post(incident.channel_id, str(job.payload.get("text", "")), [])
+    blocks = job.payload.get("blocks")
+    await rt.chat.post(
+        incident.channel_id,
+        str(job.payload.get("text", "")),
+        list(blocks) if isinstance(blocks, list) else [],
+    )

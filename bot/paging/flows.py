@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from bot.domain.events import EventKind
 from bot.eventlog import service as eventlog
+from bot.incidents import jobs as incident_jobs
 from bot.incidents import service as incidents
+from bot.outbox import service as outbox
 from bot.outbox.service import Job
 from bot.ports.pager import Page
 from bot.runtime import Runtime
@@ -29,6 +31,7 @@ async def page_job(rt: Runtime, job: Job) -> None:
     if pager is None or incident is None or incident.id is None:
         return
     reason = str(job.payload.get("reason", ""))
+    by = str(job.payload.get("by", ""))
     key = dedup_key(incident)
     now = rt.clock()
     links: tuple[tuple[str, str], ...] = tuple(
@@ -63,7 +66,19 @@ async def page_job(rt: Runtime, job: Job) -> None:
             correlation_id=job.correlation_id,
             at=now,
             incident_id=incident.id,
-            data={"dedup_key": key, "pager": pager.name, "reason": reason},
+            data={"dedup_key": key, "pager": pager.name, "reason": reason, "by": by},
+        )
+        who = f" at the request of {by}" if by else ""
+        await outbox.enqueue(
+            session,
+            kind=incident_jobs.POST_NOTE,
+            incident_id=incident.id,
+            correlation_id=job.correlation_id,
+            now=now,
+            payload={
+                "text": f"📟 Paged on-call through {pager.name}{who}: {reason[:300]}"
+                f" (dedup key `{key}`; PagerDuty's updates will follow here)"
+            },
         )
 
 

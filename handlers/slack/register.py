@@ -10,6 +10,7 @@ from handlers.slack.actions import register_actions
 from handlers.slack.commands import register_commands
 from handlers.slack.dedup import DeduplicateEvents
 from handlers.slack.events import register_events
+from handlers.slack.paging import register_paging
 from handlers.slack.reactions import register_reactions
 
 
@@ -19,5 +20,6 @@ def register_slack(app: AsyncApp, rt: Runtime) -> None:
     directory = GroupDirectory(rt.chat, rt.clock)
     register_commands(app, rt, directory)
     register_actions(app, rt, directory)
+    register_paging(app, rt)
     register_events(app, rt)
     register_reactions(app, rt)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from bot.actions import jobs
 from bot.actions.recovery import report_interrupted
+from bot.domain.clock import VirtualTime
 from bot.domain.events import EventKind
 from bot.outbox import service as outbox
 from bot.ports.remediation import VerifyStatus
@@ -24,23 +25,13 @@ from tests.actions.support import (
 from tests.support.database import DatabaseTarget
 from tests.support.harness import Harness, generic_alert, post_signed, start_harness, stop_harness
 
-
-class Clock:
-    """A clock the test moves forward; everything in the app reads it."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
+# The harness's virtual clock: everything in the app reads it, and the test moves it.
+Clock = VirtualTime
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock(virtual_time: VirtualTime) -> Clock:
+    return virtual_time
 
 
 @pytest.fixture
@@ -51,7 +42,7 @@ async def rig(
     h = await start_harness(
         database,
         emulator,
-        clock=clock,
+        time=clock,
         adapters=adapters,
         verify_poll_seconds=30,
         action_retry_base_seconds=0,
@@ -64,6 +55,8 @@ async def kinds(harness: Harness, incident_id: int) -> list[str]:
     return [e.kind for e in await harness.events(incident_id)]
 
 
+# Exactly once rests on a conditional update: both backends.
+@pytest.mark.both_databases
 async def test_approved_action_runs_once_and_recovery_mitigates(rig, clock: Clock) -> None:  # type: ignore[no-untyped-def]
     harness, remediator, _pager = rig
     incident = await open_incident(harness)
@@ -81,7 +74,9 @@ async def test_approved_action_runs_once_and_recovery_mitigates(rig, clock: Cloc
     assert remediator.execute_calls == 1
     done = await action(harness, row.id or 0)
     assert done.state == "succeeded" and done.adapter == "kubernetes"
-    assert done.verify_until == clock() + timedelta(minutes=10)
+    # The window opens when the run succeeded (the clock has moved on since: paced posts).
+    assert done.finished_at is not None and done.finished_at <= clock()
+    assert done.verify_until == done.finished_at + timedelta(minutes=10)
 
     # The alert recovers: the action is verified and the incident is mitigated.
     resolved = generic_alert(status="resolved")
@@ -110,7 +105,8 @@ async def test_no_recovery_within_the_window_escalates(rig, clock: Clock) -> Non
     assert (await action(harness, row.id or 0)).state == "unverified"
     found = await kinds(harness, incident.id or 0)
     assert EventKind.ACTION_UNVERIFIED in found and EventKind.ESCALATED in found
-    assert len(pager.pages) == 1  # escalation pages per policy
+    # Assist mode: the paging gate holds the escalation's page and asks people instead.
+    assert pager.pages == [] and EventKind.PAGE_HELD in found
     assert remediator.execute_calls == 1
 
 
@@ -143,7 +139,7 @@ async def test_failure_escalates_and_is_never_tried_again(rig) -> None:  # type:
     assert remediator.execute_calls == 1  # not retryable: one call
     found = await kinds(harness, incident.id or 0)
     assert EventKind.ACTION_FAILED in found and EventKind.ESCALATED in found
-    assert len(pager.pages) == 1
+    assert pager.pages == [] and EventKind.PAGE_HELD in found
     [channel] = harness.incident_channels()
     texts = [m.text for m in harness.emulator.state.messages_in(channel.id)]
     assert any("will not be tried again" in t for t in texts)
@@ -203,6 +199,8 @@ async def test_breaker_stops_calling_a_failing_adapter_and_says_so_once(rig) -> 
     assert sum("keeps failing" in t for t in texts) == 1
 
 
+# Start-up recovery's conditional update: both backends.
+@pytest.mark.both_databases
 async def test_an_interrupted_action_is_reported_at_start_up_and_not_rerun(
     rig, clock: Clock
 ) -> None:  # type: ignore[no-untyped-def]
@@ -221,6 +219,8 @@ async def test_an_interrupted_action_is_reported_at_start_up_and_not_rerun(
     assert await report_interrupted(harness.app.runtime) == 0
 
 
+# Start-up recovery's conditional update: both backends.
+@pytest.mark.both_databases
 async def test_a_recent_executing_action_is_left_to_its_runner(rig, clock: Clock) -> None:  # type: ignore[no-untyped-def]
     harness, _remediator, _pager = rig
     incident = await open_incident(harness)
