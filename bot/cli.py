@@ -9,6 +9,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from bot.audit.command import add_parser as add_audit
 from bot.config import ConfigError, load_settings
 from bot.simulate.command import add_parser as add_simulate
 
@@ -151,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     policy.set_defaults(func=_policy)
 
     add_simulate(sub)
+    add_audit(sub)
 
     services = sub.add_parser("services", help="the services file")
     services_sub = services.add_subparsers(dest="services_command", required=True)

@@ -228,6 +228,8 @@ class ActionRow(SQLModel, table=True):
     verify_until: datetime | None = _utc(nullable=True)
     verified_at: datetime | None = _utc(nullable=True)
     version: int = 1
+    # The executed action this one undoes through its adapter's rollback().
+    undo_of: int | None = Field(default=None, foreign_key="actions.id", index=True)
 
 
 class AutonomyRow(SQLModel, table=True):
@@ -253,3 +255,18 @@ class PinRow(SQLModel, table=True):
     message_ts: str = Field(primary_key=True, max_length=32)
     incident_id: int = Field(foreign_key="incidents.id", index=True)
     pinned_at: datetime = _utc()
+
+
+class AuditChainRow(SQLModel, table=True):
+    """An event's place in its incident's hash chain: the hash before it, and its own."""
+
+    __tablename__ = "audit_chain"
+    __table_args__ = (UniqueConstraint("chain", "seq", name="uq_audit_chain_chain_seq"),)
+
+    event_id: int = Field(primary_key=True, foreign_key="events.id")
+    # The incident id; 0 for entries that belong to no incident.
+    chain: int = Field(index=True)
+    seq: int
+    prev_hash: str = Field(max_length=64)
+    row_hash: str = Field(max_length=64)
+    sealed_at: datetime = _utc()

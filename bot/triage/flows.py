@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import datetime, timedelta
 
@@ -36,7 +37,8 @@ async def run_triage_job(rt: Runtime, job: Job) -> None:
     """Triage an incident once; a repeat of the job (or a second replica) changes nothing."""
     assert job.incident_id is not None
     limits = ContextLimits(
-        change_lookback=timedelta(minutes=rt.settings.triage_change_lookback_minutes)
+        change_lookback=timedelta(minutes=rt.settings.triage_change_lookback_minutes),
+        outcome_memory_days=rt.policy.rules.limits.failed_action_memory_days,
     )
     async with rt.sessions() as session:
         incident = await incidents.get(session, job.incident_id)
@@ -54,9 +56,12 @@ async def run_triage_job(rt: Runtime, job: Job) -> None:
             now=rt.clock(),
             limits=limits,
         )
-    context_tokens = estimate_tokens(render_untrusted(context, rt.settings.triage_budget_tokens))
+    rendered = render_untrusted(context, rt.settings.triage_budget_tokens)
+    context_tokens = estimate_tokens(rendered)
+    # The audit names what the triage was given, as well as what came back.
+    input_sha256 = hashlib.sha256(rendered.encode()).hexdigest()
     run = await run_triage(context, rt.triager, rt.runbooks)
-    await _record(rt, job, incident, run, context_tokens)
+    await _record(rt, job, incident, run, context_tokens, input_sha256)
 
 
 async def _refine_subject(rt: Runtime, session: AsyncSession, incident: IncidentRow) -> IncidentRow:
@@ -76,7 +81,12 @@ async def _refine_subject(rt: Runtime, session: AsyncSession, incident: Incident
 
 
 async def _record(
-    rt: Runtime, job: Job, incident: IncidentRow, run: TriageRun, context_tokens: int
+    rt: Runtime,
+    job: Job,
+    incident: IncidentRow,
+    run: TriageRun,
+    context_tokens: int,
+    input_sha256: str,
 ) -> None:
     checked, now = run.checked, rt.clock()
     assert incident.id is not None
@@ -106,7 +116,7 @@ async def _record(
             # Another worker finished this triage first; keep its answer, drop ours.
             await session.rollback()
             return
-        _log_triage(session, job, incident.id, row.id, run, context_tokens, now)
+        _log_triage(session, job, incident.id, row.id, run, context_tokens, input_sha256, now)
         if rt.propose_actions is not None:
             await rt.propose_actions(session, incident, row, checked, job.correlation_id)
         await outbox.enqueue(
@@ -127,6 +137,7 @@ def _log_triage(
     triage_id: int,
     run: TriageRun,
     context_tokens: int,
+    input_sha256: str,
     now: datetime,
 ) -> None:
     checked = run.checked
@@ -175,6 +186,7 @@ def _log_triage(
             "prompt_version": checked.prompt_version,
             "runbooks_version": checked.runbooks_version,
             "answer_sha256": checked.answer_sha256,
+            "input_sha256": input_sha256,
             "prompt_tokens": checked.prompt_tokens,
             "completion_tokens": checked.completion_tokens,
             "context_tokens": context_tokens,
