@@ -18,6 +18,7 @@ from bot.ports.remediation import (
 from integrations.kubernetes.changes import (
     Change,
     restart_change,
+    restart_undo_revision,
     scale_back_change,
     scale_change,
     undo_back_target,
@@ -130,12 +131,6 @@ class KubernetesRemediator:
 
     async def rollback(self, request: ActionRequest, result: ExecutionResult) -> ExecutionResult:
         validate_request(request, self.name, self.actions)
-        if request.action == RESTART:
-            raise AdapterError(
-                "not_reversible",
-                "a rolling restart cannot be undone; the old pods are gone",
-                retryable=False,
-            )
         if request.action == DIAGNOSTICS:
             return ExecutionResult("collect_diagnostics changed nothing; nothing to roll back")
         if result.details.get("changed") == "false":
@@ -148,6 +143,13 @@ class KubernetesRemediator:
             return recorded
         if request.action == SCALE:
             change = scale_back_change(ref, deployment, result)
+        elif request.action == RESTART:
+            # `kubectl rollout undo` after a restart: the ReplicaSet it replaced comes back
+            # (its pods start afresh; the ones the restart stopped are gone).
+            replica_sets = await self._replica_sets(ref, deployment)
+            revision = restart_undo_revision(ref, deployment, result)
+            plan = plan_undo(deployment, replica_sets, to_revision=revision)
+            change = undo_change(ref, deployment, plan)
         else:
             replica_sets = await self._replica_sets(ref, deployment)
             back_to = undo_back_target(ref, deployment, replica_sets, result)

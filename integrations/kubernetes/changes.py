@@ -17,6 +17,7 @@ from integrations.kubernetes.rollout import (
     describe_image_change,
     is_paused,
     pod_template,
+    revision_of,
     spec_replicas,
     template_without_hash,
     undo_patch,
@@ -93,7 +94,13 @@ def restart_change(ref: DeploymentRef, deployment: JsonObject, now: datetime) ->
     return Change(
         plan=f"restart deployment {ref} ({shape}) by setting restartedAt",
         done=f"restarted deployment {ref} ({shape}): restartedAt {restarted_at}",
-        details={**_target(ref), "replicas": str(replicas), "restarted_at": restarted_at},
+        details={
+            **_target(ref),
+            "replicas": str(replicas),
+            "restarted_at": restarted_at,
+            # The revision the restart rolled away from: what undoing it goes back to.
+            "from_revision": str(revision_of(deployment) or ""),
+        },
         patch_type=PatchType.STRATEGIC,
         build_patch=build,
     )
@@ -255,3 +262,19 @@ def undo_back_target(
             retryable=False,
         )
     return from_replica_set
+
+
+def restart_undo_revision(
+    ref: DeploymentRef, deployment: JsonObject, result: ExecutionResult
+) -> int:
+    """The revision a restart replaced, while the live template is still the restart's own."""
+    revision = _stored_int(result, "from_revision")
+    annotations = _metadata(pod_template(deployment)).get("annotations")
+    live = annotations.get(RESTARTED_AT_ANNOTATION) if isinstance(annotations, Mapping) else None
+    if live != result.details.get("restarted_at"):
+        raise AdapterError(
+            "diverged",
+            f"deployment {ref} was restarted or changed again since; it is left alone",
+            retryable=False,
+        )
+    return revision

@@ -13,7 +13,7 @@ from bot.ports.remediation import (
     VerificationResult,
     VerifyStatus,
 )
-from integrations.kubernetes.adapter import ACTIONS, RESTART
+from integrations.kubernetes.adapter import ACTIONS
 from integrations.kubernetes.validation import validate_request
 
 Stage = Literal["describe", "execute", "verify", "rollback"]
@@ -113,10 +113,6 @@ class FakeRemediator:
     async def rollback(self, request: ActionRequest, result: ExecutionResult) -> ExecutionResult:
         self._check(request, "rollback")
         self._check_result(request, result)
-        if request.action == RESTART:
-            raise AdapterError(
-                "not_reversible", "a rolling restart cannot be undone", retryable=False
-            )
         self.rolled_back.append(request)
         return ExecutionResult(
             summary=f"rolled back {request.action} on {request.environment}/{request.service}",

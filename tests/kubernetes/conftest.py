@@ -187,3 +187,42 @@ def action_request(
         idempotency_key=key,
         incident_id="inc-42",
     )
+
+
+def _without_hash(template: Mapping[str, Any]) -> dict[str, Any]:
+    clean = copy.deepcopy(dict(template))
+    clean.get("metadata", {}).get("labels", {}).pop("pod-template-hash", None)
+    return clean
+
+
+def controller_step(cluster: KubernetesEmulator, name: str = "payments") -> str:
+    """Do what the Deployment controller does after a template change; the active ReplicaSet.
+
+    The ReplicaSet whose template matches is reused, else a new one is made; either way it
+    becomes the newest revision, as `kubectl rollout undo` shows on a real cluster.
+    """
+    deployment = cluster.objects[DEPLOYMENTS, "prod", name].raw
+    template = deployment["spec"]["template"]
+    owned = [
+        cluster.objects[key].raw
+        for key in list(cluster.objects)
+        if key[0] == REPLICA_SETS and key[1] == "prod"
+    ]
+    revisions = [
+        int(rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"]) for rs in owned
+    ]
+    newest = max(revisions, default=0) + 1
+    active = next(
+        (rs for rs in owned if _without_hash(rs["spec"]["template"]) == _without_hash(template)),
+        None,
+    )
+    if active is None:
+        active = make_replica_set(newest, template["spec"]["containers"][0]["image"])
+        active["spec"]["template"] = copy.deepcopy(template)
+        active["metadata"]["name"] = f"{name}-r{newest}"
+    active["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = str(newest)
+    seed_replica_sets(cluster, active)
+    stored = copy.deepcopy(deployment)
+    stored["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = str(newest)
+    seed_deployment(cluster, stored)
+    return str(active["metadata"]["name"])

@@ -116,14 +116,13 @@ async def test_verify_and_rollback_need_a_result_the_fake_produced() -> None:
     assert caught.value.code == "unknown_result"
 
 
-async def test_a_restart_is_not_reversible() -> None:
+async def test_a_restart_is_rolled_back_like_the_real_adapter_does() -> None:
     fake = FakeRemediator()
     request = action_request("restart_deployment")
     result = await fake.execute(request)
-    with pytest.raises(AdapterError) as caught:
-        await fake.rollback(request, result)
-    assert caught.value.code == "not_reversible"
-    assert fake.rolled_back == []
+    undone = await fake.rollback(request, result)
+    assert fake.rolled_back == [request]
+    assert undone.summary.startswith("rolled back restart_deployment")
 
 
 async def test_probe_can_be_made_not_ready() -> None:

@@ -14,13 +14,18 @@ from integrations.kubernetes.marker import LAST_ACTION_ANNOTATION
 from tests.kubernetes.conftest import (
     TOKEN,
     action_request,
+    controller_step,
     make_deployment,
+    make_replica_set,
     seed_deployment,
+    seed_replica_sets,
     stored_deployment,
     writes,
 )
 
 RESTART = "restart_deployment"
+IMAGE = "registry.local/payments:1.{}"
+RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
 
 
 async def test_restart_sets_only_the_restarted_at_annotation(
@@ -93,16 +98,43 @@ async def test_a_retried_restart_does_not_restart_again(
     assert len(writes(cluster)) == 2
 
 
-async def test_a_restart_cannot_be_rolled_back(
+async def test_a_restart_is_undone_back_to_the_revision_it_replaced(
     cluster: KubernetesEmulator, remediator: KubernetesRemediator
 ) -> None:
-    seed_deployment(cluster, make_deployment())
+    seed_deployment(cluster, make_deployment(revision=3))
+    seed_replica_sets(cluster, *(make_replica_set(r, IMAGE.format(r)) for r in (2, 3)))
+    template_before = copy.deepcopy(stored_deployment(cluster)["spec"]["template"])
     result = await remediator.execute(action_request(RESTART))
+    assert result.details["from_revision"] == "3"
+    assert controller_step(cluster) == "payments-r4"  # the restart's new ReplicaSet
+
+    undone = await remediator.rollback(action_request(RESTART), result)
+
+    assert undone.details["to_revision"] == "3"
+    assert stored_deployment(cluster)["spec"]["template"] == template_before
+    # The ReplicaSet the restart replaced is the live one again.
+    assert controller_step(cluster) == "payments-h3abc"
+    # A retry of the same undo finds it done and writes nothing more.
+    count = len(writes(cluster))
+    assert await remediator.rollback(action_request(RESTART), result) == undone
+    assert len(writes(cluster)) == count
+
+
+async def test_a_restart_restarted_again_since_is_not_undone(
+    cluster: KubernetesEmulator, remediator: KubernetesRemediator
+) -> None:
+    seed_deployment(cluster, make_deployment(revision=3))
+    seed_replica_sets(cluster, *(make_replica_set(r, IMAGE.format(r)) for r in (2, 3)))
+    first = await remediator.execute(action_request(RESTART))
+    controller_step(cluster)
+    stored = copy.deepcopy(stored_deployment(cluster))
+    stored["spec"]["template"]["metadata"]["annotations"][RESTARTED_AT] = "2030-01-01T00:00:00Z"
+    seed_deployment(cluster, stored)
+    writes_before = len(writes(cluster))
     with pytest.raises(AdapterError) as caught:
-        await remediator.rollback(action_request(RESTART), result)
-    assert caught.value.code == "not_reversible"
-    assert not caught.value.retryable
-    assert len(writes(cluster)) == 1
+        await remediator.rollback(action_request(RESTART), first)
+    assert (caught.value.code, caught.value.retryable) == ("diverged", False)
+    assert len(writes(cluster)) == writes_before
 
 
 async def test_recreate_strategy_is_described_as_such(
