@@ -54,6 +54,15 @@ class EventKind(StrEnum):
     TICKET_CREATED = "ticket.created"
     TICKET_SYNC_FAILED = "ticket.sync_failed"
     HANDOFF_POSTED = "handoff.posted"
+    # A responder's message in the incident channel: untrusted text, bounded.
+    CHAT_MESSAGE = "chat.message"
+    # Parser, strategist and answer steps of a conversation, with input/output hashes.
+    CHAT_PARSED = "chat.parsed"
+    CHAT_PLANNED = "chat.planned"
+    CHAT_ANSWERED = "chat.answered"
+    # A model's reading or answer was not used; the deterministic one stood in.
+    CHAT_MODEL_REJECTED = "chat.model_rejected"
+    TRIAGE_RERUN = "triage.rerun"
     ESCALATION_FEEDBACK = "escalation.feedback"
     COMMANDER_SET = "incident.commander_set"
     ACTION_REQUESTED = "action.requested"

@@ -1,4 +1,4 @@
-"""Events API listeners: mentions and the App Home tab."""
+"""Events API listeners: mentions, channel messages and DMs, and the App Home tab."""
 
 from __future__ import annotations
 
@@ -6,20 +6,18 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.chat.flows import ChatService
 from bot.home import home_view
 from bot.runtime import Runtime
+from handlers.slack import chat
 
 
-def register_events(app: Any, rt: Runtime) -> None:
+def register_events(app: Any, rt: Runtime, service: ChatService) -> None:
     """Attach event listeners to the Bolt app."""
 
     @app.event("app_mention")  # type: ignore[untyped-decorator]
-    async def on_mention(event: dict[str, Any], say: Any) -> None:
-        await say(
-            text="I open a channel per alert and keep its card current. "
-            "Type `/incident help` for what I can do here.",
-            thread_ts=event.get("ts"),
-        )
+    async def on_mention(event: dict[str, Any]) -> None:
+        await chat.on_mention(service, event)
 
     @app.event("app_home_opened")  # type: ignore[untyped-decorator]
     async def on_home(event: dict[str, Any], client: AsyncWebClient) -> None:
@@ -29,6 +27,4 @@ def register_events(app: Any, rt: Runtime) -> None:
 
     @app.event("message")  # type: ignore[untyped-decorator]
     async def on_message(event: dict[str, Any]) -> None:
-        # Channel chatter is read by later stages (notes, reactions); nothing to do now,
-        # but subscribing keeps Bolt from logging every message as unhandled.
-        return None
+        await chat.on_message(service, event)

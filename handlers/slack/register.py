@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.approvals.directory import GroupDirectory
+from bot.chat.flows import ChatService
 from bot.runtime import Runtime
 from handlers.slack.actions import register_actions
 from handlers.slack.commands import register_commands
@@ -12,6 +13,7 @@ from handlers.slack.dedup import DeduplicateEvents
 from handlers.slack.events import register_events
 from handlers.slack.paging import register_paging
 from handlers.slack.reactions import register_reactions
+from integrations.slack.threads import SlackThreads
 
 
 def register_slack(app: AsyncApp, rt: Runtime) -> None:
@@ -21,5 +23,6 @@ def register_slack(app: AsyncApp, rt: Runtime) -> None:
     register_commands(app, rt, directory)
     register_actions(app, rt, directory)
     register_paging(app, rt)
-    register_events(app, rt)
+    chat = ChatService(rt, SlackThreads(app.client))
+    register_events(app, rt, chat)
     register_reactions(app, rt)
