@@ -84,6 +84,10 @@ def decide(
     mode = effective_mode(policy, freeze, incident.service, incident.environment)
     imagined = policy.rules.autonomy.shadow_as if mode is AutonomyMode.SHADOW else mode
     verdict = _evaluate(facts, imagined)
+    remembered = _remembered(facts, CATALOG.get(proposal.action))
+    if remembered is not None and remembered not in verdict.reasons:
+        # Whatever else holds the action back, the card says what happened last time.
+        verdict = _Verdict(verdict.outcome, (*verdict.reasons, remembered), verdict.approvals)
     shadowed = None
     if mode is AutonomyMode.SHADOW:
         shadowed = verdict.outcome
@@ -251,6 +255,36 @@ def _not_autonomous(spec: CatalogAction, entry: ActionPolicy, mode: AutonomyMode
     )
 
 
+def _remembered(facts: _Facts, spec: CatalogAction | None) -> Reason | None:
+    """Outcome memory: what did not work for this subject and class waits for a person."""
+    subject = facts.incident.subject
+    if subject is None or spec is None or spec.effect is not ActionEffect.REMEDIATION:
+        return None
+    days = facts.policy.rules.limits.failed_action_memory_days
+    miss = facts.history.failed_before(
+        spec.name,
+        subject.key,
+        facts.incident.incident_class,
+        facts.now - timedelta(days=days),
+    )
+    if miss is None:
+        return None
+    ago = _ago(facts.now - miss.at)
+    return Reason(
+        ReasonCode.FAILED_FOR_SUBJECT,
+        f"{spec.name} was {miss.outcome} on #{miss.incident_id}, {ago} ago, for"
+        f" {subject.describe()}; it does not run by itself again within {days} days.",
+    )
+
+
+def _ago(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 120:
+        return f"{minutes} min"
+    hours = minutes // 60
+    return f"{hours} hours" if hours < 48 else f"{hours // 24} days"
+
+
 def _autonomous(
     facts: _Facts, spec: CatalogAction, mode: AutonomyMode, met: str, escalated: int
 ) -> _Verdict:
@@ -268,7 +302,8 @@ def _autonomous(
             f"{spec.name} with these parameters already ran for this incident in the last"
             f" {window} min; running it again needs a person.",
         )
-    held = [r for r in (frozen, duplicate) if r is not None]
+    remembered = _remembered(facts, spec)
+    held = [r for r in (frozen, duplicate, remembered) if r is not None]
     if broad:
         return _Verdict(Outcome.ESCALATE, (*broad, *held), escalated)
     if held:

@@ -45,6 +45,7 @@ class ReasonCode(StrEnum):
     LOW_CONFIDENCE = "low_confidence"
     EVIDENCE_CONTRADICTS = "evidence_contradicts"
     ACTION_FAILED_BEFORE = "action_failed_before"
+    FAILED_FOR_SUBJECT = "failed_for_subject"
     SENSITIVE_DOMAIN = "sensitive_domain"
     SERVICE_BUDGET_EXHAUSTED = "service_budget_exhausted"
     FLEET_BUDGET_EXHAUSTED = "fleet_budget_exhausted"

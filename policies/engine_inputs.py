@@ -100,6 +100,22 @@ class RecentAction(NamedTuple):
     at: datetime
 
 
+class PastOutcome(NamedTuple):
+    """How an executed action ended for a subject and incident class, on another incident."""
+
+    action: str
+    subject_key: str
+    incident_class: str
+    # verified | unverified | failed | interrupted | rolled_back
+    outcome: str
+    incident_id: int
+    at: datetime
+
+    @property
+    def succeeded(self) -> bool:
+        return self.outcome == "verified"
+
+
 class AlertingService(NamedTuple):
     """A service that raised an alert, for the circuit breaker."""
 
@@ -116,6 +132,8 @@ class History:
     pages_sent: tuple[datetime, ...] = ()
     services_alerting: tuple[AlertingService, ...] = ()
     recent_actions: tuple[RecentAction, ...] = ()
+    # Outcomes of earlier incidents' actions on the same subject (outcome memory).
+    past_outcomes: tuple[PastOutcome, ...] = ()
 
     def __post_init__(self) -> None:
         for run in self.autonomous_runs:
@@ -138,6 +156,21 @@ class History:
     def services_alerting_since(self, since: datetime) -> frozenset[str]:
         """Distinct services that alerted after `since`."""
         return frozenset(a.service for a in self.services_alerting if a.at > since)
+
+    def failed_before(
+        self, action: str, subject_key: str, incident_class: str, since: datetime
+    ) -> PastOutcome | None:
+        """The latest time this action did not work for this subject and class, if any."""
+        misses = [
+            o
+            for o in self.past_outcomes
+            if o.action == action
+            and o.subject_key == subject_key
+            and o.incident_class == incident_class
+            and not o.succeeded
+            and o.at > since
+        ]
+        return max(misses, key=lambda o: o.at, default=None)
 
     def failed(self, action: str, params_hash: str) -> bool:
         """Whether exactly this action already failed for the incident."""

@@ -160,6 +160,9 @@ class Limits(_Strict):
     max_retries: StrictInt = Field(default=2, ge=0, le=10)
     proposal_expiry_minutes: Annotated[StrictInt, Field(ge=1, le=1440)] = 30
     verification_window_minutes: Annotated[StrictInt, Field(ge=1, le=1440)] = 10
+    # An action that failed or did not verify for a subject and class never runs by
+    # itself again for that subject and class within this many days.
+    failed_action_memory_days: Annotated[StrictInt, Field(ge=0, le=365)] = 7
 
 
 def _default_contradictions() -> list[CheckCode]:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.actions.outcomes import past_outcomes
 from bot.actions.states import FAILED_STATES, ActionState
 from bot.domain.events import EventKind
 from bot.domain.lifecycle import IncidentStatus
@@ -20,6 +21,7 @@ from policies.engine_inputs import (
     FailedAction,
     History,
     IncidentFacts,
+    PastOutcome,
     IncidentState,
     RecentAction,
 )
@@ -116,7 +118,18 @@ async def history(
         .where(col(SignalRow.received_at) >= since, SignalRow.status == "firing")
         .group_by(col(SignalRow.service))
     )
+    incident = await session.get(IncidentRow, incident_id)
+    outcomes: tuple[PastOutcome, ...] = ()
+    if incident is not None:
+        outcomes = await past_outcomes(
+            session,
+            incident_subject(incident),
+            days=limits.failed_action_memory_days,
+            now=now,
+            exclude_incident=incident_id,
+        )
     return History(
+        past_outcomes=outcomes,
         autonomous_runs=autonomous,
         failed_actions=failed,
         pages_sent=tuple(pages.all()),

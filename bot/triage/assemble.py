@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.actions.outcomes import past_outcomes
 from bot.changes.service import recent_changes
 from bot.domain.events import EventKind
 from bot.domain.lifecycle import OPEN_STATUSES
@@ -28,6 +29,7 @@ class ContextLimits:
     max_changes: int = 10
     max_past_incidents: int = 3
     change_lookback: timedelta = timedelta(hours=6)
+    outcome_memory_days: int = 7
 
 
 def signal_from_row(row: SignalRow) -> Signal:
@@ -84,8 +86,11 @@ async def _past_incidents(
     return [
         PastIncident(
             title=row.title,
-            resolution=endings.get(row.id or 0, f"{row.status} by a responder; no action recorded"),
+            resolution=endings.get(
+                row.id or 0, (-1, f"{row.status} by a responder; none recorded")
+            )[1],
             pointer=f"incident:{row.correlation_id}",
+            verified=endings.get(row.id or 0, (-1, ""))[0] == _VERIFIED_RANK,
         )
         for row in chosen
     ]
@@ -99,7 +104,12 @@ _RESOLUTION_KINDS = (
 )
 
 
-async def _resolutions(session: AsyncSession, incidents: list[IncidentRow]) -> dict[int, str]:
+_VERIFIED_RANK = 0
+
+
+async def _resolutions(
+    session: AsyncSession, incidents: list[IncidentRow]
+) -> dict[int, tuple[int, str]]:
     """One line per past incident on how it ended, from their event logs in one query."""
     ids = [row.id for row in incidents if row.id is not None]
     if not ids:
@@ -116,9 +126,10 @@ async def _resolutions(session: AsyncSession, incidents: list[IncidentRow]) -> d
         if incident_id not in best or rank < best[incident_id][0]:
             best[incident_id] = (rank, summary)
     status = {row.id: row.status for row in incidents}
+    # The rank travels along: only an ending by a verified action (rank 0) is a real outcome.
     return {
-        incident_id: f"{status[incident_id]}; {summary[:240]}"
-        for incident_id, (_, summary) in best.items()
+        incident_id: (rank, f"{status[incident_id]}; {summary[:240]}")
+        for incident_id, (rank, summary) in best.items()
     }
 
 
@@ -161,4 +172,11 @@ async def assemble_context(
             for row in changes
         ],
         past_incidents=past,
+        outcomes=await past_outcomes(
+            session,
+            incident_subject(incident),
+            days=limits.outcome_memory_days,
+            now=now,
+            exclude_incident=incident.id,
+        ),
     )

@@ -13,6 +13,7 @@ from datetime import datetime
 from bot.domain.signals import Signal, SignalStatus
 from bot.domain.subject import Subject
 from policies.catalog import scope_target
+from policies.engine_inputs import PastOutcome
 from policies.runbooks import ChangeKind, Runbook, RunbookMatch, match_runbooks
 
 UNTRUSTED_OPEN = "<<<UNTRUSTED_ALERT_DATA"
@@ -49,6 +50,8 @@ class PastIncident:
     title: str
     resolution: str
     pointer: str
+    # Whether an action verifiably fixed it; only then is it evidence for a remedy.
+    verified: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +67,8 @@ class TriageContext:
     runbook_matches: tuple[RunbookMatch, ...] = ()
     past_incidents: tuple[PastIncident, ...] = ()
     runbooks_version: str = ""
+    # How actions on this subject ended before (outcome memory).
+    outcomes: tuple[PastOutcome, ...] = ()
 
     @property
     def scope(self) -> str:
@@ -106,6 +111,7 @@ def build_context(
     runbooks_version: str = "",
     changes: Iterable[ChangeEvent] = (),
     past_incidents: Iterable[PastIncident] = (),
+    outcomes: Iterable[PastOutcome] = (),
 ) -> TriageContext:
     """A context with its runbook matches worked out."""
     return TriageContext(
@@ -117,6 +123,7 @@ def build_context(
         runbook_matches=tuple(match_runbooks(signals, runbooks)),
         past_incidents=tuple(past_incidents),
         runbooks_version=runbooks_version,
+        outcomes=tuple(outcomes),
     )
 
 

@@ -45,6 +45,12 @@ MATCH_WEIGHT = 0.5
 EVIDENCE_WEIGHT = 0.35
 COVERAGE_WEIGHT = 0.15
 _SIGNAL_EVIDENCE = 3
+# Outcome memory: what verifiably worked for this subject and class before lends a little
+# confidence; what failed takes much more away.
+VERIFIED_BONUS = 0.05
+VERIFIED_BONUS_CAP = 0.1
+FAILED_PENALTY = 0.2
+FAILED_PENALTY_CAP = 0.4
 
 
 def runbook_triage(context: TriageContext) -> TriageReport:
@@ -73,9 +79,16 @@ def runbook_triage(context: TriageContext) -> TriageReport:
         if firing
         else 0.0
     )
-    confidence = min(
-        MAX_RUNBOOK_CONFIDENCE,
-        MATCH_WEIGHT * match.score + EVIDENCE_WEIGHT * evidence_share + COVERAGE_WEIGHT * coverage,
+    remembered, history_notes = _outcome_shift(runbook, context, actions)
+    confidence = max(
+        0.0,
+        min(
+            MAX_RUNBOOK_CONFIDENCE,
+            MATCH_WEIGHT * match.score
+            + EVIDENCE_WEIGHT * evidence_share
+            + COVERAGE_WEIGHT * coverage
+            + remembered,
+        ),
     )
 
     evidence = _signal_evidence(matched)
@@ -87,7 +100,7 @@ def runbook_triage(context: TriageContext) -> TriageReport:
         )
     )
     evidence.extend(found.values())
-    unknowns = [f"Not found: {spec.description}" for spec in missing] + skipped
+    unknowns = history_notes + [f"Not found: {spec.description}" for spec in missing] + skipped
     first = matched[0] if matched else None
     return TriageReport(
         classification=classification,
@@ -109,6 +122,28 @@ def runbook_triage(context: TriageContext) -> TriageReport:
         unknowns=[_clip(u, MAX_UNKNOWN) for u in unknowns[:MAX_UNKNOWNS]],
         proposed_actions=actions,
     )
+
+
+def _outcome_shift(
+    runbook: Runbook, context: TriageContext, actions: list[ProposedAction]
+) -> tuple[float, list[str]]:
+    """Confidence moves with how the proposed remedies ended for this subject before:
+    up a little for each verified fix, down hard for each failure. Returns the shift and
+    a line per remembered outcome for the card."""
+    proposed = {a.action for a in actions}
+    relevant = [
+        o for o in context.outcomes if o.action in proposed and o.incident_class == runbook.name
+    ]
+    worked = sum(1 for o in relevant if o.succeeded)
+    missed = [o for o in relevant if not o.succeeded]
+    shift = min(VERIFIED_BONUS_CAP, VERIFIED_BONUS * worked) - min(
+        FAILED_PENALTY_CAP, FAILED_PENALTY * len(missed)
+    )
+    notes = [
+        f"Before: {o.action} was {o.outcome} on #{o.incident_id} ({o.at:%Y-%m-%d %H:%M} UTC)."
+        for o in sorted(relevant, key=lambda o: o.at, reverse=True)[:3]
+    ]
+    return shift, notes
 
 
 def triage_by_runbook(
@@ -178,9 +213,10 @@ def _look_for(
             f"{change.kind} change at {change.at.isoformat()}{subject}: {change.description}",
             change.pointer,
         )
-    if not context.past_incidents:
+    # A past incident is evidence for a remedy only if an action verifiably fixed it.
+    incident = next((p for p in context.past_incidents if p.verified), None)
+    if incident is None:
         return None
-    incident = context.past_incidents[0]
     return _cite(
         EvidenceSource.PAST_INCIDENT,
         f"Similar: {incident.title}; resolved by: {incident.resolution}",

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
+from bot.domain.subject import Subject
 from bot.triage.models import (
     CheckCode,
     CheckedTriage,
@@ -75,6 +76,7 @@ def incident(
     independent_sources: int = 1,
     incident_class: str = "crash_looping_service",
     labels: Mapping[str, str] | None = None,
+    subject: Subject | None = None,
 ) -> IncidentFacts:
     return IncidentFacts(
         id="42",
@@ -86,6 +88,7 @@ def incident(
         independent_sources=independent_sources,
         incident_class=incident_class,
         labels=labels or {"alertname": "KubePodCrashLooping"},
+        subject=subject,
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bot.domain.subject import Subject, SubjectKind
 from bot.triage.models import CheckCode, Classification
 from policies.decisions import Outcome, ReasonCode, params_hash
 from policies.engine import decide, effective_mode
@@ -19,6 +20,7 @@ from policies.engine_inputs import (
     FreezeState,
     History,
     IncidentState,
+    PastOutcome,
     RecentAction,
 )
 from policies.policy import fallback_policy
@@ -45,6 +47,20 @@ def _runs(count: int, service: str = SERVICE, minutes: float = 5) -> tuple[Auton
 
 def _alerting(*services: str, minutes: float = 2) -> tuple[AlertingService, ...]:
     return tuple(AlertingService(s, minutes_ago(minutes)) for s in services)
+
+
+SUBJECT = Subject(kind=SubjectKind.SERVICE, name=SERVICE, environment="production", service=SERVICE)
+
+
+def _outcome(outcome: str, *, days: float) -> PastOutcome:
+    return PastOutcome(
+        "restart_deployment",
+        SUBJECT.key,
+        "crash_looping_service",
+        outcome,
+        12,
+        minutes_ago(days * 1440),
+    )
 
 
 @dataclass(frozen=True)
@@ -318,6 +334,21 @@ CASES: dict[str, Case] = {
         Outcome.AUTO_EXECUTE,
         absent=ReasonCode.DUPLICATE_SUPPRESSED,
         history=History(recent_actions=(RecentAction(RESTART_HASH, minutes_ago(16)),)),
+    ),
+    # Outcome memory: the restart failed for this subject and class two days ago.
+    "failed_for_subject": Case(
+        Outcome.NEEDS_APPROVAL,
+        present=ReasonCode.FAILED_FOR_SUBJECT,
+        facts={"subject": SUBJECT},
+        history=History(past_outcomes=(_outcome("failed", days=2),)),
+        says="was failed on #12, 2 days ago",
+    ),
+    # Near miss: that failure is older than the policy's seven days of memory.
+    "failed_for_subject_near_miss": Case(
+        Outcome.AUTO_EXECUTE,
+        absent=ReasonCode.FAILED_FOR_SUBJECT,
+        facts={"subject": SUBJECT},
+        history=History(past_outcomes=(_outcome("failed", days=8), _outcome("verified", days=1))),
     ),
     # Assist mode: every action needs approval.
     "assist": Case(

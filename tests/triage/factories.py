@@ -16,6 +16,7 @@ from bot.triage.models import (
     ProposedAction,
     TriageReport,
 )
+from policies.engine_inputs import PastOutcome
 from policies.runbooks import ChangeKind, Runbook, load_runbooks, runbooks_version
 
 T0 = datetime(2026, 11, 21, 7, 43, 49, tzinfo=UTC)
@@ -61,6 +62,7 @@ def context_for(
     changes: Sequence[ChangeEvent] = (),
     past_incidents: Sequence[PastIncident] = (),
     runbooks: Sequence[Runbook] | None = None,
+    outcomes: Sequence[PastOutcome] = (),
 ) -> TriageContext:
     books = list(shipped_runbooks() if runbooks is None else runbooks)
     return build_context(
@@ -71,6 +73,7 @@ def context_for(
         runbooks_version=runbooks_version(books),
         changes=changes,
         past_incidents=past_incidents,
+        outcomes=outcomes,
     )
 
 

@@ -13,6 +13,7 @@ from bot.triage.checks import check_triage
 from bot.triage.context import ChangeEvent, PastIncident
 from bot.triage.models import CheckCode, Classification, FallbackReason, Provenance, TriageSource
 from bot.triage.runbook_triage import runbook_triage, triage_by_runbook
+from policies.engine_inputs import PastOutcome
 from policies.runbooks import ChangeKind
 from tests.triage.factories import (
     T0,
@@ -404,11 +405,34 @@ def test_confidence_follows_the_documented_formula() -> None:
                 title="checkout crash loop after config push",
                 resolution="rolling restart",
                 pointer="INC-4411",
+                verified=True,
             )
         ],
     )
     # 0.5 + 0.35 + 0.15 = 1.0, above what rules may claim.
     assert runbook_triage(with_history).confidence == 0.9
+
+
+def test_a_past_incident_is_evidence_only_with_a_verified_outcome() -> None:
+    unverified = PastIncident(title="crash loop", resolution="resolved", pointer="INC-1")
+    context = context_for([crash_signal()], past_incidents=[unverified])
+    assert (
+        runbook_triage(context).confidence
+        == runbook_triage(context_for([crash_signal()])).confidence
+    )
+
+
+def test_confidence_moves_with_how_the_remedy_ended_before() -> None:
+    def outcome(result: str) -> PastOutcome:
+        return PastOutcome("restart_deployment", "k", "crash_looping_service", result, 12, T0)
+
+    base = runbook_triage(context_for([crash_signal()])).confidence
+    failed = runbook_triage(context_for([crash_signal()], outcomes=[outcome("failed")]))
+    worked = runbook_triage(context_for([crash_signal()], outcomes=[outcome("verified")]))
+    assert failed.confidence == round(base - 0.2, 2)
+    # Up a little, never past what rules may claim.
+    assert worked.confidence == min(0.9, round(base + 0.05, 2)) > base
+    assert any("restart_deployment was failed on #12" in u for u in failed.unknowns)
 
 
 def test_missing_evidence_withholds_the_action_that_needs_it() -> None:
