@@ -21,8 +21,8 @@ from policies.engine_inputs import (
     FailedAction,
     History,
     IncidentFacts,
-    PastOutcome,
     IncidentState,
+    PastOutcome,
     RecentAction,
 )
 from policies.policy import Policy
