@@ -15,7 +15,8 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.chat import answers, audit, views
+from bot.autonomy.flows import freeze_flow
+from bot.chat import answers, audit, strategist, views
 from bot.chat.answers import Finding
 from bot.chat.intents import QUESTIONS, Intent, Parsed
 from bot.chat.parser import incident_reference, parse
@@ -31,6 +32,8 @@ from bot.ports.chat import ChatError
 from bot.runtime import Runtime
 from bot.slack_text import escape
 from bot.store.models import IncidentRow
+from bot.triage import card
+from bot.triage import service as triages
 
 log = logging.getLogger(__name__)
 
@@ -192,12 +195,90 @@ class ChatService:
     async def _respond(
         self, message: Incoming, record: IncidentRecord, parsed: Parsed, correlation_id: str
     ) -> Reply:
+        if parsed.is_request:
+            return await self._request(message.user, message.ts, record, parsed, correlation_id)
         findings = await self._findings(record, parsed)
         return Reply(
             views.answer_text(findings),
             views.answer_blocks(findings),
             tuple(c for f in findings for c in f.citations),
         )
+
+    async def _request(
+        self,
+        asker: str,
+        request_key: str,
+        record: IncidentRecord,
+        parsed: Parsed,
+        correlation_id: str,
+    ) -> Reply:
+        """Strategist, then the reply: the proposal with its buttons, a question, a refusal."""
+        async with self.rt.sessions() as session, session.begin():
+            made = await strategist.plan(
+                self.rt, session, record, parsed, asker, request_key, correlation_id
+            )
+            audit.step(
+                session,
+                EventKind.CHAT_PLANNED,
+                f"Planned <@{asker}>'s request ({parsed.intent.value}): {made.kind}",
+                incident_id=record.number,
+                correlation_id=correlation_id,
+                at=self.rt.clock(),
+                given=parsed.as_dict(),
+                produced=made.as_dict(),
+                plan=made.as_dict(),
+            )
+        self.rt.wake_outbox()
+        blocks: list[dict[str, Any]]
+        if made.action is not None and made.kind == "proposed":
+            view = triages.view_of(made.action)
+            blocks = [views.section(made.text), *card.action_blocks(record.number, 1, view)]
+        elif made.choices:
+            blocks = views.choice_blocks(made.text, made.choices)
+        else:
+            blocks = [views.section(made.text)]
+        citations = (f"action:{made.action.id}",) if made.action is not None else ()
+        return Reply(made.text[:150], blocks, citations, source=parsed.source)
+
+    async def on_choice(self, user: str, channel: str, thread_ts: str, value: str) -> None:
+        """A click on a question's button: the request, completed, planned for the clicker."""
+        chosen = strategist.read_choice(value)
+        message = Incoming(user, channel, "", "", thread_ts, thread_ts)
+        if chosen is None:
+            await self._post(message, Reply(FAILED, [views.section(FAILED)]))
+            return
+        number, parsed = chosen
+        correlation_id = uuid.uuid4().hex
+        try:
+            async with self.rt.sessions() as session:
+                incident = await incidents.get(session, number)
+                if incident is None:
+                    return
+                record = await self._record(session, incident)
+            if parsed.intent is Intent.FREEZE:
+                reply = await self._freeze(user, channel, record, parsed)
+            else:
+                key = f"{thread_ts}:{audit.digest(value)[:16]}"
+                reply = await self._request(user, key, record, parsed, correlation_id)
+            reply = await self._checked(message, record, reply, correlation_id)
+        except Exception:
+            log.exception("chat choice by %s failed", user)
+            reply = Reply(FAILED, [views.section(FAILED)])
+        await self._post(message, reply)
+
+    async def _freeze(
+        self, user: str, channel: str, record: IncidentRecord, parsed: Parsed
+    ) -> Reply:
+        minutes = int(parsed.entities.get("duration_minutes", strategist.DEFAULT_FREEZE_MINUTES))
+        done = await freeze_flow(
+            self.rt,
+            scope=record.incident.service,
+            duration=timedelta(minutes=minutes),
+            reason=f"asked for in chat on incident #{record.number}",
+            user_id=user,
+            channel_id=channel,
+        )
+        return Reply(done.text[:150], [views.section(done.text)])
 
     async def _findings(self, record: IncidentRecord, parsed: Parsed) -> list[Finding]:
         if parsed.intent is Intent.ONCALL:

@@ -74,6 +74,7 @@ ENTITY_NAMES = frozenset(
         "priority",
         "duration_minutes",
         "incident",
+        "named",
     }
 )
 

@@ -126,6 +126,56 @@ _QUESTIONS: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     ),
 )
 
+# Words after a verb that name no particular thing ("restart the pods", "scale up").
+_GENERIC_OBJECTS = frozenset(
+    {
+        "it",
+        "this",
+        "that",
+        "the",
+        "a",
+        "an",
+        "them",
+        "pods",
+        "pod",
+        "deployment",
+        "service",
+        "app",
+        "everything",
+        "all",
+        "rolling",
+        "up",
+        "last",
+        "previous",
+        "latest",
+        "recent",
+        "diagnostics",
+        "logs",
+        "events",
+        "state",
+        "more",
+        "back",
+        "please",
+        "pls",
+        "now",
+        "again",
+        "one",
+        "restart",
+        "deploy",
+        "release",
+        "rollout",
+        "to",
+        "by",
+        "it's",
+    }
+)
+# Requests that act on a workload: the thing named must be this incident's subject.
+_TARGETED = frozenset({Intent.RESTART, Intent.ROLLBACK, Intent.SCALE, Intent.COLLECT_DIAGNOSTICS})
+_OBJECT = re.compile(
+    r"^(?:\S+ ?(?:back|up|out)?|do an? (?:rolling )?restart(?: of)?)"
+    r" (?:the |a |an )?([a-z][a-z0-9_.-]*)"
+)
+
 _NOT_TEAMS = frozenset(
     {"them", "someone", "somebody", "on-call", "oncall", "it", "me", "us", "whoever", "the", "a"}
 )
@@ -186,6 +236,11 @@ def _entities(intent: Intent, clean: str, known: set[str]) -> dict[str, str]:
         service = next((t for t in tokens if t in known), None)
         if service is not None:
             found["service"] = service
+        elif intent in _TARGETED:
+            # "restart payments" where payments is nothing we know: never a silent default.
+            obj = _OBJECT.match(_POLITE.sub("", clean))
+            if obj and obj.group(1) not in _GENERIC_OBJECTS:
+                found["named"] = obj.group(1)
     if intent is Intent.ROLLBACK:
         revision = re.search(r"\bto (?:revision |version |rev )?(v?\d[\w.-]*)", clean)
         if revision:

@@ -21,6 +21,7 @@ MAX_FLAGS_SHOWN = 6
 
 APPROVE_ACTION_ID = "sj_action_approve"
 DENY_ACTION_ID = "sj_action_deny"
+UNDO_ACTION_ID = "sj_action_undo"
 
 STATE_LABEL = {
     "proposed": "🕓 proposed",
@@ -39,6 +40,7 @@ STATE_LABEL = {
     "forbidden": "⛔ forbidden by policy",
     "interrupted": "⚠️ interrupted; not re-run",
     "withdrawn": "🔍 not proposed: the dry run found no such target",
+    "cancelled": "🛑 no longer offered: the incident ended before a decision",
 }
 
 
@@ -63,6 +65,9 @@ class ActionView:
     plan: str | None = None
     outcome: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # Executed, reversible, not undone yet: the card offers Undo.
+    undoable: bool = False
+    undo_of: int | None = None
 
 
 def triage_marker(incident_id: int) -> str:
@@ -171,12 +176,20 @@ def triage_blocks(
     return _fit(blocks)
 
 
+def action_blocks(incident_id: int, number: int, view: ActionView) -> list[dict[str, Any]]:
+    """One action as the triage card shows it (buttons too), for replies in a thread."""
+    return _action_blocks(incident_id, number, view)
+
+
 def _action_blocks(incident_id: int, number: int, view: ActionView) -> list[dict[str, Any]]:
     key = view.id if view.id is not None else f"{incident_id}-{number}"
     params = ", ".join(f"{escape(k)}={escape(v)}" for k, v in sorted(view.params.items()))
+    ref = f" · #{view.id}" if view.id is not None else ""
+    undo = f"↩️ undo of #{view.undo_of}: " if view.undo_of is not None else ""
     lines = [
-        f"*{number}. `{escape(clip(view.action, 64))}`* → `{escape(clip(view.target, 200))}`"
-        + (f"  ({clip(params, 400)})" if params else ""),
+        f"*{number}. {undo}`{escape(clip(view.action, 64))}`* → `{escape(clip(view.target, 200))}`"
+        + (f"  ({clip(params, 400)})" if params else "")
+        + ref,
         f"_{escape(clip(view.rationale, 500))}_" if view.rationale else "",
     ]
     if view.plan:
@@ -194,6 +207,8 @@ def _action_blocks(incident_id: int, number: int, view: ActionView) -> list[dict
     ]
     if view.state == "awaiting_approval" and view.id is not None:
         blocks.append(_buttons(view))
+    elif view.undoable and view.id is not None:
+        blocks.append(_undo_button(view))
     reasons = "; ".join(escape(clip(r, 200)) for r in view.reasons[:4])
     detail = " · ".join(
         part
@@ -242,6 +257,30 @@ def _buttons(view: ActionView) -> dict[str, Any]:
         "value": value,
     }
     return {"type": "actions", "block_id": f"action-buttons-{view.id}", "elements": [approve, deny]}
+
+
+def _undo_button(view: ActionView) -> dict[str, Any]:
+    """Propose the undo; it gets its own dry run and approval before anything runs."""
+    button = {
+        "type": "button",
+        "action_id": UNDO_ACTION_ID,
+        "text": {"type": "plain_text", "text": "Undo"},
+        "value": str(view.id),
+        "confirm": {
+            "title": {"type": "plain_text", "text": "Propose an undo?"},
+            "text": {
+                "type": "plain_text",
+                "text": clip(
+                    f"Undo #{view.id} {view.action} on {view.target}: its dry run is shown, "
+                    "and it runs once approved like the action was.",
+                    300,
+                ),
+            },
+            "confirm": {"type": "plain_text", "text": "Propose"},
+            "deny": {"type": "plain_text", "text": "Cancel"},
+        },
+    }
+    return {"type": "actions", "block_id": f"action-undo-{view.id}", "elements": [button]}
 
 
 def _confidence(checked: CheckedTriage) -> str:

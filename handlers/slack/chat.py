@@ -61,3 +61,18 @@ async def on_message(service: ChatService, event: dict[str, Any]) -> None:
         await service.on_message(message)
     except Exception:
         log.exception("message in %s not handled", message.channel)
+
+
+async def on_choice(service: ChatService, body: dict[str, Any]) -> None:
+    """A click on one of a question's buttons: the flow plans the completed request."""
+    actions = body.get("actions") or [{}]
+    user = str((body.get("user") or {}).get("id", ""))
+    channel = str((body.get("channel") or {}).get("id") or "")
+    message = body.get("message") or {}
+    thread = str(message.get("thread_ts") or message.get("ts") or "")
+    if not user or not channel or not thread:
+        return
+    try:
+        await service.on_choice(user, channel, thread, str(actions[0].get("value", ""))[:2000])
+    except Exception:
+        log.exception("choice in %s not handled", channel)

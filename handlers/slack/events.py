@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from slack_bolt.async_app import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat.flows import ChatService
+from bot.chat.views import CHOICE_ACTION_ID
 from bot.home import home_view
 from bot.runtime import Runtime
 from handlers.slack import chat
@@ -28,3 +31,8 @@ def register_events(app: Any, rt: Runtime, service: ChatService) -> None:
     @app.event("message")  # type: ignore[untyped-decorator]
     async def on_message(event: dict[str, Any]) -> None:
         await chat.on_message(service, event)
+
+    @app.action(re.compile(rf"^{CHOICE_ACTION_ID}_\d+$"))  # type: ignore[untyped-decorator]
+    async def on_choice(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        await chat.on_choice(service, body)

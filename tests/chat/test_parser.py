@@ -46,7 +46,8 @@ async def test_every_intent_is_represented_in_the_labelled_set() -> None:
         ("freeze for 2h", Intent.FREEZE, {"duration_minutes": "120"}),
         ("reboot the node", Intent.UNSUPPORTED, {}),
         # Only known services are entities; an unknown word is never a target.
-        ("restart frobnicator", Intent.RESTART, {}),
+        ("restart frobnicator", Intent.RESTART, {"named": "frobnicator"}),
+        ("restart the pods", Intent.RESTART, {}),
         ("what's the status of INC 44", Intent.STATUS, {"incident": "44"}),
     ],
 )
