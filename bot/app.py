@@ -38,6 +38,7 @@ from bot.runtime import Runtime
 from bot.store import migrate
 from bot.store.checkpoint import WalCheckpointer
 from bot.store.database import create_engine, ping, session_factory, warm_up
+from bot.storms.setup import storm_job_handlers
 from bot.tickets.requests import request_ticket
 from bot.tickets.resolution import on_resolved
 from bot.tickets.setup import job_handlers as ticket_job_handlers
@@ -157,6 +158,7 @@ class Smokejumper:
                 ),
                 paging_jobs.RESOLVE: lambda job: paging_flows.resolve_job(self.runtime, job),
                 **ticket_job_handlers(self.runtime),
+                **storm_job_handlers(self.runtime),
                 **handoff_job_handlers(self.runtime),
                 triage_jobs.REFRESH_TRIAGE_CARD: lambda job: triage_flows.refresh_triage_card(
                     self.runtime, job
@@ -189,7 +191,7 @@ class Smokejumper:
             self.web_app,
             settings=settings,
             bolt=self.bolt,
-            pipeline=build_pipeline(settings, sessions, self.clock),
+            pipeline=build_pipeline(settings, sessions, self.clock, policy_load.policy),
             sessions=sessions,
             clock=self.clock,
             readiness=readiness,

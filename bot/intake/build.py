@@ -14,12 +14,15 @@ from bot.intake.stages.persist import Persist
 from bot.intake.stages.verify import Verify
 from bot.store.database import SessionFactory
 from bot.subjects.setup import subject_rules
+from policies.policy import Policy
 
 
-def build_pipeline(settings: Settings, sessions: SessionFactory, clock: Clock) -> Pipeline:
+def build_pipeline(
+    settings: Settings, sessions: SessionFactory, clock: Clock, policy: Policy | None = None
+) -> Pipeline:
     """verify → parse → normalize → persist → echo → group → incident."""
     return Pipeline(
         request_stages=[Verify(), Parse(), Normalize(subject_rules(settings), settings.group_by)],
-        database_stages=[Persist(), AttachEchoes(), Group(), OpenOrUpdateIncident(clock)],
+        database_stages=[Persist(), AttachEchoes(), Group(policy), OpenOrUpdateIncident(clock)],
         sessions=sessions,
     )

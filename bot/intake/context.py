@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.signals import Signal
 from bot.ports.alerts import AlertSource
+from policies.decisions import Reason
 
 
 class Disposition(StrEnum):
@@ -33,6 +34,10 @@ class SignalOutcome:
     group_key: str = ""
     incident_id: int | None = None
     disposition: Disposition | None = None
+    # Set by grouping: the open_group_key to join instead of the signal's own group.
+    attach_key: str | None = None
+    # Set by grouping while the policy's breaker is open: why this alert joins the storm.
+    storm: Reason | None = None
 
 
 @dataclass

@@ -19,6 +19,8 @@ class SignalRow(SQLModel, table=True):
     """One normalized alert delivery, kept whether or not it opened an incident."""
 
     __tablename__ = "signals"
+    # The storm breaker counts the services alerting in one environment in a window.
+    __table_args__ = (Index("ix_signals_environment_received_at", "environment", "received_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     occurrence_key: str = Field(max_length=64, unique=True)
@@ -62,6 +64,13 @@ class IncidentRow(SQLModel, table=True):
     subject: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     group_key: str = Field(max_length=64, index=True)
     open_group_key: str | None = Field(default=None, max_length=64, unique=True)
+    # "storm" for the one incident new alerts join while the storm breaker is open.
+    kind: str = Field(
+        default="incident", max_length=16, sa_column_kwargs={"server_default": "incident"}
+    )
+    # The storm this incident was split out of.
+    split_from_id: int | None = Field(default=None)
+    storm_subsided_at: datetime | None = _utc(nullable=True)
     signal_resolved: bool = False
     signal_count: int = 1
     links: list[dict[str, str]] = Field(

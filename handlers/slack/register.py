@@ -13,6 +13,7 @@ from handlers.slack.dedup import DeduplicateEvents
 from handlers.slack.events import register_events
 from handlers.slack.paging import register_paging
 from handlers.slack.reactions import register_reactions
+from handlers.slack.storms import register_storm_actions
 from integrations.slack.threads import SlackThreads
 
 
@@ -26,3 +27,4 @@ def register_slack(app: AsyncApp, rt: Runtime) -> None:
     chat = ChatService(rt, SlackThreads(app.client))
     register_events(app, rt, chat)
     register_reactions(app, rt)
+    register_storm_actions(app, rt)

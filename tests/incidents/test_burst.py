@@ -6,14 +6,23 @@ import asyncio
 import copy
 from collections import Counter
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from integrations.slack.emulator import RateLimits, SlackEmulator
+from policies.policy import default_policy_file
 from tests.conftest import fixture_json
 from tests.support.database import DatabaseTarget
 from tests.support.harness import BOT_TOKEN, Harness, start_harness, stop_harness
+
+
+def _no_storm_policy(tmp_path: Path) -> Path:
+    text = default_policy_file().read_text(encoding="utf-8")
+    path = tmp_path / "policy.yml"
+    path.write_text(text.replace("    services: 5\n", "    services: 1000\n", 1), encoding="utf-8")
+    return path
 
 
 @pytest.fixture
@@ -31,10 +40,15 @@ async def limited() -> AsyncIterator[SlackEmulator]:
 
 
 @pytest.fixture
-async def burst_harness(database: DatabaseTarget, limited: SlackEmulator) -> AsyncIterator[Harness]:
+async def burst_harness(
+    database: DatabaseTarget, limited: SlackEmulator, tmp_path: Path
+) -> AsyncIterator[Harness]:
     h = await start_harness(
         database,
         limited,
+        # Thirty services at once would be a storm (tests/storms); here each must get its
+        # own channel, so the breaker is set beyond reach.
+        policy_file=_no_storm_policy(tmp_path),
         # The bot's own pacing is looser than the emulator's limit on purpose.
         slack_channel_create_per_minute=3000,
         slack_messages_per_second_per_channel=30,

@@ -21,7 +21,11 @@ from tests.support.harness import Harness, start_harness, stop_harness, wait_unt
 def _policy(tmp_path: Path, mode: str) -> Path:
     text = default_policy_file().read_text(encoding="utf-8")
     path = tmp_path / "policy.yml"
-    path.write_text(text.replace("  mode: assist\n", f"  mode: {mode}\n", 1), encoding="utf-8")
+    text = text.replace("  mode: assist\n", f"  mode: {mode}\n", 1)
+    # Twenty services at once would be one storm incident (tests/storms); these tests need
+    # an incident each, so the breaker is set beyond reach.
+    text = text.replace("    services: 5\n", "    services: 1000\n", 1)
+    path.write_text(text, encoding="utf-8")
     return path
 
 

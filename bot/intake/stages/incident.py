@@ -16,6 +16,7 @@ from bot.incidents import service as incidents
 from bot.intake.context import Disposition, IntakeContext, SignalOutcome
 from bot.outbox import service as outbox
 from bot.store.models import ActionRow, IncidentRow, SignalRow
+from bot.storms import service as storms
 from bot.triage import jobs as triage_jobs
 
 
@@ -36,7 +37,11 @@ class OpenOrUpdateIncident:
 
     async def _firing(self, ctx: IntakeContext, outcome: SignalOutcome) -> None:
         session, now, signal = ctx.db(), self._clock(), outcome.signal
-        incident, created = await incidents.open_or_attach(session, signal, outcome.group_key, now)
+        if outcome.storm is not None:
+            incident, created = await storms.open_or_attach(session, signal, now)
+        else:
+            key = outcome.attach_key or outcome.group_key
+            incident, created = await incidents.open_or_attach(session, signal, key, now)
         assert incident.id is not None
         outcome.incident_id = incident.id
         outcome.disposition = Disposition.OPENED if created else Disposition.ATTACHED
@@ -64,6 +69,26 @@ class OpenOrUpdateIncident:
                 service=incident.service,
                 environment=incident.environment,
             )
+        if storms.is_storm(incident):
+            data["storm"] = True
+            kind = EventKind.INCIDENT_OPENED if created else EventKind.INCIDENT_SIGNAL_ATTACHED
+            what = "Storm incident opened by" if created else "Storm alert from"
+            eventlog.record(
+                session,
+                kind=kind,
+                actor=signal.source,
+                summary=f"{what} {signal.source}: {signal.summary[:200]}",
+                correlation_id=ctx.correlation_id,
+                at=now,
+                incident_id=incident.id,
+                data=data,
+            )
+            # A storm gets a storm card instead of a triage: nothing runs by itself for it.
+            if created and outcome.storm is not None:
+                await storms.started(session, incident, outcome.storm, ctx.correlation_id, now)
+            else:
+                await storms.refresh_card(session, incident.id, ctx.correlation_id, now)
+            return
         if created:
             kind, summary, job = EventKind.INCIDENT_OPENED, "Incident opened by", jobs.OPEN_CHANNEL
         else:
@@ -146,6 +171,11 @@ class OpenOrUpdateIncident:
                     now=now,
                     payload={"action_id": action_id, "incident_id": outcome.incident_id},
                 )
+        incident = await incidents.get(session, outcome.incident_id)
+        if incident is not None and storms.is_storm(incident):
+            # A storm's recoveries show on its card; a line each would flood the channel.
+            await storms.refresh_card(session, outcome.incident_id, ctx.correlation_id, now)
+            return
         await outbox.enqueue(
             session,
             kind=jobs.ANNOUNCE_SIGNAL_RESOLVED,
