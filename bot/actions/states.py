@@ -21,6 +21,7 @@ class ActionState(StrEnum):
     FORBIDDEN = "forbidden"
     INTERRUPTED = "interrupted"  # a crash cut execution short; reported, never re-run
     WITHDRAWN = "withdrawn"  # the dry run found no such target; never offered
+    CANCELLED = "cancelled"  # the incident was resolved or closed before anyone decided
 
 
 S = ActionState

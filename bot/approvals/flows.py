@@ -130,7 +130,7 @@ async def _approve_once(
             if refusal.code is RefusalCode.NOT_AN_APPROVER and admission.note():
                 refusal = Refusal(refusal.code, refusal.message + admission.note())
             if refusal.code is RefusalCode.EXPIRED:
-                await _expire(session, row, correlation_id, now)
+                await expire_proposal(session, row, correlation_id, now)
             return await _refuse(session, row, click, APPROVE, refusal, correlation_id, now)
         approvers = [*row.approvers, user]
         assert row.id is not None
@@ -273,7 +273,7 @@ async def _refuse(
     )
 
 
-async def _expire(
+async def expire_proposal(
     session: AsyncSession, row: ActionRow, correlation_id: str, now: datetime
 ) -> None:
     """A click after the deadline retires the proposal, so the card stops offering it."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.autonomy import load_freeze
 from bot.autonomy.duration import DurationError, looks_like_duration, parse_duration
 from bot.autonomy.flows import freeze_flow, mode_flow, unfreeze_flow
 from bot.autonomy.scope import FLEET, FLEET_WORDS, SERVICE_NAME, explicit_service, known_services
@@ -33,7 +34,7 @@ async def freeze(ctx: CommandContext) -> CommandReply:
     tokens = ctx.args.split()
     where = await _where(ctx)
     try:
-        scope, rest, explicit = _leading_scope(tokens, where)
+        scope, rest, unknown = _leading_scope(tokens, where)
         duration, rest = _duration(rest)
     except (InputError, DurationError) as bad:
         return CommandReply(f"Not frozen: {bad}\n{FREEZE_USAGE}")
@@ -47,11 +48,11 @@ async def freeze(ctx: CommandContext) -> CommandReply:
         channel_id=ctx.channel_id,
     )
     text = reply.text
-    if not explicit and len(rest) == 1 and SERVICE_NAME.match(rest[0]):
-        name = escape(clip(rest[0], 64))
+    if unknown:
+        name = escape(clip(scope, 64))
         text += (
-            f"\n_If you meant only the service `{name}`: `/incident unfreeze`, then"
-            f" `/incident freeze service:{name}`._"
+            f"\n_No incident or policy entry names a service `{name}` yet. If you meant every"
+            f" service: `/incident unfreeze {name}`, then `/incident freeze all …`._"
         )
     return CommandReply(text, public=reply.public)
 
@@ -62,13 +63,30 @@ async def unfreeze(ctx: CommandContext) -> CommandReply:
         return CommandReply(f"Name one scope at most.\n{UNFREEZE_USAGE}")
     where = await _where(ctx)
     try:
-        scope = _named_scope(tokens[0], where) if tokens else FLEET
+        scope = _named_scope(tokens[0], where) if tokens else await _only_freeze(ctx, where)
     except InputError as bad:
         return CommandReply(f"Not lifted: {bad}\n{UNFREEZE_USAGE}")
     reply = await unfreeze_flow(
         ctx.rt, ctx.directory, scope=scope, user_id=ctx.user_id, channel_id=ctx.channel_id
     )
     return CommandReply(reply.text, public=reply.public)
+
+
+async def _only_freeze(ctx: CommandContext, where: _Where) -> str:
+    """What a bare `unfreeze` means: this incident's freeze, or the only one in force."""
+    now = ctx.rt.clock()
+    async with ctx.rt.sessions() as session:
+        state = await load_freeze(session, now)
+    active = [FLEET] if state.fleet is not None else []
+    active += [name for name in state.services if state.is_frozen(name, now)]
+    if where.here_service is not None and where.here_service in active:
+        return where.here_service
+    if len(active) == 1:
+        return active[0]
+    if not active:
+        return where.here_service or FLEET
+    named = ", ".join("`all`" if a == FLEET else f"`{escape(clip(a, 64))}`" for a in active)
+    raise InputError(f"several freezes are in force ({named}); name the one to lift.")
 
 
 async def mode(ctx: CommandContext) -> CommandReply:
@@ -112,16 +130,29 @@ async def _where(ctx: CommandContext) -> _Where:
 
 
 def _leading_scope(tokens: list[str], where: _Where) -> tuple[str, list[str], bool]:
-    """The scope the first word names (else every service), the rest, and whether one was named."""
-    if not tokens:
-        return FLEET, [], False
-    first = tokens[0]
+    """The scope the first word names, the rest, and whether that service is unknown.
+
+    `all` (or another fleet word) is every service, `here` this incident's service, a
+    known or `service:`-prefixed name that service. With no scope named, an incident
+    channel means its own service; elsewhere the person must say which: a freeze of every
+    service is never a guess. A bare word that is no duration is a service, never the fleet.
+    """
+    first = tokens[0] if tokens else ""
     lowered = first.lower()
     if lowered in FLEET_WORDS or lowered == "here" or explicit_service(first) is not None:
-        return _named_scope(first, where), tokens[1:], True
+        return _named_scope(first, where), tokens[1:], False
     if first in where.known:
+        return first, tokens[1:], False
+    if not tokens or lowered == "for" or looks_like_duration(first) or first.isdigit():
+        if where.here_service is None:
+            raise InputError(
+                "say what to freeze: `all` for every service, or a service"
+                " (`/incident freeze checkout for 30m load test`)."
+            )
+        return where.here_service, tokens, False
+    if SERVICE_NAME.match(first):
         return first, tokens[1:], True
-    return FLEET, tokens, False
+    raise InputError(f"`{escape(clip(first, 64))}` is not a service name or `all`.")
 
 
 def _named_scope(token: str, where: _Where) -> str:

@@ -42,6 +42,7 @@ class EventKind(StrEnum):
     ACTION_INTERRUPTED = "action.interrupted"
     ACTION_SHADOWED = "action.shadowed"
     ACTION_WITHDRAWN = "action.withdrawn"
+    ACTION_CANCELLED = "action.cancelled"
     AUTONOMY_FROZEN = "autonomy.frozen"
     AUTONOMY_UNFROZEN = "autonomy.unfrozen"
     AUTONOMY_MODE_SET = "autonomy.mode_set"

@@ -135,6 +135,7 @@ DESCRIBE: dict[str, Describe] = {
     K.ACTION_APPROVED: _approved,
     K.ACTION_DENIED: lambda d, s: f"Denied {_action(d)}",
     K.ACTION_EXPIRED: lambda d, s: f"{_action(d)} expired without a decision",
+    K.ACTION_CANCELLED: lambda d, s: f"{_action(d)} no longer offered: the incident ended",
     K.ACTION_WITHDRAWN: lambda d, s: f"{_action(d)} not proposed: its target does not exist",
     K.ACTION_SUCCEEDED: _succeeded,
     K.ACTION_FAILED: _failed,

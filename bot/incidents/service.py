@@ -20,6 +20,7 @@ from bot.domain.lifecycle import (
 )
 from bot.domain.signals import Signal
 from bot.domain.subject import Subject, service_subject
+from bot.incidents.pending import withdraw_pending
 from bot.store.models import IncidentRow
 from bot.store.upsert import insert_if_absent
 
@@ -165,4 +166,7 @@ async def transition(
     if result.rowcount != 1:
         fresh = await get(session, incident_id)
         raise TransitionRefused(IncidentStatus(fresh.status) if fresh else current, action)
+    if target not in OPEN_STATUSES:
+        # Buttons of an ended incident stop offering what can no longer run.
+        await withdraw_pending(session, incident, target.value, now)
     return current, target

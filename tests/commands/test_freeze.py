@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from sqlmodel import select
 
 from bot.autonomy import load_freeze
@@ -45,6 +46,8 @@ async def _kinds(harness: Harness, kind: str) -> list[dict[str, object]]:
     return [e.data for e in await harness.events() if e.kind == kind]
 
 
+# Replicas sharing one database, and the autonomy upsert: both backends.
+@pytest.mark.both_databases
 async def test_a_freeze_holds_on_every_replica_from_the_next_decision(
     harness: Harness, database: DatabaseTarget, emulator: SlackEmulator
 ) -> None:
@@ -54,7 +57,7 @@ async def test_a_freeze_holds_on_every_replica_from_the_next_decision(
         now = harness.app.runtime.clock()
         assert _restart_decided(await _freeze_state(replica), now) is Outcome.AUTO_EXECUTE
 
-        reply = await slash(harness, incidents_channel, "freeze for 2h deploy review")
+        reply = await slash(harness, incidents_channel, "freeze all for 2h deploy review")
 
         assert reply["response_type"] == "in_channel"
         assert "froze autonomy for all services until" in reply["text"]
@@ -105,23 +108,61 @@ async def test_a_freeze_of_one_service_leaves_the_others_running(harness: Harnes
     assert [e.kind for e in events].count(EventKind.AUTONOMY_FROZEN) == 1
 
 
-async def test_an_unknown_first_word_freezes_everything_and_says_how_to_narrow(
-    harness: Harness,
-) -> None:
+async def test_a_bare_word_is_a_service_never_the_fleet(harness: Harness) -> None:
     reply = await slash(harness, GENERAL, "freeze payments", CAROL)
 
-    assert "froze autonomy for all services until lifted: payments" in reply["text"]
-    assert "`/incident freeze service:payments`" in reply["text"]
-    assert (await _freeze_state(harness)).fleet is not None
+    assert "froze autonomy for `payments` until lifted" in reply["text"]
+    assert "No incident or policy entry names a service `payments`" in reply["text"]
+    state = await _freeze_state(harness)
+    assert state.fleet is None and set(state.services) == {"payments"}
+
+
+async def test_the_freeze_examples_do_what_they_say_outside_an_incident_channel(
+    harness: Harness,
+) -> None:
+    await open_incident(harness)  # the bot now knows the service checkout
+    reply = await slash(harness, GENERAL, "freeze checkout for 10m load test", BOB)
+
+    # Scope, end and reason, all stated.
+    assert "froze autonomy for `checkout` until" in reply["text"]
+    assert "(10m): load test" in reply["text"]
+    state = await _freeze_state(harness)
+    assert state.fleet is None and state.services["checkout"].reason == "load test"
+    status = await slash(harness, GENERAL, "status", BOB)
+    assert "checkout" in status["text"] and "load test" in status["text"]
+
+    lifted = await slash(harness, GENERAL, "unfreeze checkout", BOB)
+    assert "lifted the freeze of `checkout`" in lifted["text"]
+    assert not (await _freeze_state(harness)).services
+
+
+async def test_a_freeze_with_no_scope_names_this_incident_or_asks(harness: Harness) -> None:
+    opened = await open_incident(harness)
+    outside = await slash(harness, GENERAL, "freeze for 30m", BOB)
+    assert outside["text"].startswith("Not frozen: say what to freeze: `all`")
+    assert (await _freeze_state(harness)).fleet is None
+
+    inside = await slash(harness, opened.channel_id or "", "freeze for 30m db work", BOB)
+    assert "froze autonomy for `checkout` until" in inside["text"]
+    # A bare unfreeze lifts the one freeze in force, in either syntax.
+    lifted = await slash(harness, GENERAL, "unfreeze", BOB)
+    assert "lifted the freeze of `checkout`" in lifted["text"]
+    fleet = await slash(harness, GENERAL, "freeze all for 1h", BOB)
+    assert "froze autonomy for all services until" in fleet["text"]
+    assert (
+        "lifted the freeze of all services"
+        in (await slash(harness, GENERAL, "unfreeze all", BOB))["text"]
+    )
 
 
 async def test_bad_durations_get_a_reply_that_says_what_to_fix(harness: Harness) -> None:
     cases = {
-        "freeze for 5x bad": "`5x` is not a duration. Write it like 30m, 2h or 1d",
-        "freeze for": "`for` needs a duration after it",
+        "freeze all for 5x bad": "`5x` is not a duration. Write it like 30m, 2h or 1d",
+        "freeze all for": "`for` needs a duration after it",
         "freeze all 90 reason": "`90` has no unit: write 90m",
-        "freeze for 0m": "at least one minute",
-        "freeze for 45d": "at most 30 days",
+        "freeze all for 0m": "at least one minute",
+        "freeze all for 45d": "at most 30 days",
+        "freeze for 30m": "say what to freeze: `all` for every service, or a service",
         "freeze service:bad/name": "is not a service name",
     }
     for text, says in cases.items():
@@ -135,7 +176,7 @@ async def test_bad_durations_get_a_reply_that_says_what_to_fix(harness: Harness)
 
 
 async def test_a_freeze_is_lifted_by_its_setter_or_an_approver_only(harness: Harness) -> None:
-    await slash(harness, GENERAL, "freeze incident review", CAROL)
+    await slash(harness, GENERAL, "freeze all incident review", CAROL)
     await slash(harness, GENERAL, "freeze service:payments flag cleanup", CAROL)
     await slash(harness, GENERAL, "freeze service:cart load test", ALICE)
 
