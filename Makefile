@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/real_alerts_bench.py
 	$(BIN)/python bench/triage_bench.py
 	$(BIN)/python bench/intake_bench.py
+	$(BIN)/python bench/storm_bench.py
 
 lock:
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^smokejumper' > requirements.lock
