@@ -44,6 +44,7 @@ from bot.tickets.resolution import on_resolved
 from bot.tickets.setup import job_handlers as ticket_job_handlers
 from bot.triage import flows as triage_flows
 from bot.triage import jobs as triage_jobs
+from bot.triage import rerun as triage_rerun
 from handlers.http.errors import error_middleware
 from handlers.http.health import Readiness
 from handlers.http.routes import add_routes
@@ -161,6 +162,9 @@ class Smokejumper:
                 **storm_job_handlers(self.runtime),
                 **handoff_job_handlers(self.runtime),
                 triage_jobs.REFRESH_TRIAGE_CARD: lambda job: triage_flows.refresh_triage_card(
+                    self.runtime, job
+                ),
+                triage_rerun.RERUN_TRIAGE: lambda job: triage_rerun.rerun_triage_job(
                     self.runtime, job
                 ),
             },

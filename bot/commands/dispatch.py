@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.approvals.directory import GroupDirectory
 from bot.commands import autonomy, declare, handoff, helptext, lifecycle, notes, split, status
+from bot.commands import retriage
 from bot.commands.reply import CommandContext, CommandReply, Subcommand
 from bot.domain.lifecycle import LifecycleAction
 from bot.runtime import Runtime
@@ -23,6 +24,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "freeze": autonomy.freeze,
     "unfreeze": autonomy.unfreeze,
     "mode": autonomy.mode,
+    "retriage": retriage.retriage,
     "split": split.split,
 }
 

@@ -21,6 +21,8 @@ MAX_FLAGS_SHOWN = 6
 
 APPROVE_ACTION_ID = "sj_action_approve"
 DENY_ACTION_ID = "sj_action_deny"
+RETRIAGE_ACTION_ID = "sj_triage_rerun"
+MAX_CHANGED_SHOWN = 6
 UNDO_ACTION_ID = "sj_action_undo"
 
 STATE_LABEL = {
@@ -104,6 +106,7 @@ def triage_blocks(
     actions: Sequence[ActionView],
     *,
     model_failure_detail: str = "",
+    what_changed: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     """The full card, within Block Kit limits whatever the report holds."""
     report = checked.report
@@ -121,6 +124,11 @@ def triage_blocks(
             ],
         },
     ]
+    if what_changed:
+        shown = "; ".join(escape(clip(line, 200)) for line in what_changed[:MAX_CHANGED_SHOWN])
+        blocks.append(
+            _context(f"triage-changed-{incident_id}", f"🔄 *Re-triaged; what changed:* {shown}")
+        )
     if checked.source is TriageSource.RUNBOOK_FALLBACK:
         reason = checked.fallback_reason.value if checked.fallback_reason else "unknown"
         detail = f": {escape(clip(model_failure_detail, 300))}" if model_failure_detail else ""
@@ -172,8 +180,25 @@ def triage_blocks(
                 f"🚫 Dropped by the checks, never offered: {dropped}",
             )
         )
+    blocks.append(_retriage_button(incident_id))
     blocks.append(_context(f"triage-footer-{incident_id}", _footer(checked)))
     return _fit(blocks)
+
+
+def _retriage_button(incident_id: int) -> dict[str, Any]:
+    """Triage again with the newest signals, changes, outcomes and conversation."""
+    return {
+        "type": "actions",
+        "block_id": f"triage-rerun-{incident_id}",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": RETRIAGE_ACTION_ID,
+                "text": {"type": "plain_text", "text": "🔄 Re-triage"},
+                "value": str(incident_id),
+            }
+        ],
+    }
 
 
 def action_blocks(incident_id: int, number: int, view: ActionView) -> list[dict[str, Any]]:

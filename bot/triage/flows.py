@@ -223,11 +223,14 @@ async def refresh_triage_card(rt: Runtime, job: Job) -> None:
         checked = triages.checked_of(triage)
         views = await triages.card_actions(session, triage, checked)
         failure = await _failure_detail(session, triage)
+        changed = await _what_changed(session, triage)
     if incident.channel_id is None:
         raise ChatError("channel_missing", "the incident channel is not open yet", retryable=True)
     assert incident.id is not None
     text = card.triage_text(incident.id, checked)
-    blocks = card.triage_blocks(incident.id, checked, views, model_failure_detail=failure)
+    blocks = card.triage_blocks(
+        incident.id, checked, views, model_failure_detail=failure, what_changed=changed
+    )
     ts = incident.triage_card_ts
     if ts is None:
         ts = await rt.chat.find_own_message(incident.channel_id, card.triage_marker(incident.id))
@@ -236,6 +239,20 @@ async def refresh_triage_card(rt: Runtime, job: Job) -> None:
         async with rt.sessions() as session, session.begin():
             await incidents.set_fields(session, incident.id, triage_card_ts=ts)
     await rt.chat.update(incident.channel_id, ts, text, blocks)
+
+
+async def _what_changed(session: AsyncSession, triage: TriageRow) -> list[str]:
+    """What a re-triage found different, when this triage is one."""
+    result = await session.exec(
+        select(EventRow).where(
+            EventRow.incident_id == triage.incident_id,
+            EventRow.kind == EventKind.TRIAGE_RERUN.value,
+        )
+    )
+    for event in result.all():
+        if event.data.get("triage_id") == triage.id:
+            return [str(line) for line in event.data.get("what_changed", [])]
+    return []
 
 
 async def _failure_detail(session: AsyncSession, triage: TriageRow) -> str:

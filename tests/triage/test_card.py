@@ -166,6 +166,11 @@ def test_fallback_card_says_the_runbooks_stood_in() -> None:
     assert "timeout" in text and "runbook triage stands in" in text
 
 
+def _approval(block: dict[str, Any]) -> bool:
+    """An action's Approve/Deny row (the card also carries a Re-triage button)."""
+    return block["type"] == "actions" and block["block_id"].startswith("action-buttons-")
+
+
 def test_buttons_only_while_awaiting_approval_and_confirm_unless_safe() -> None:
     checked = oversized()
     done = json.dumps(triage_blocks(1, checked, views_of(checked, state="verified")))
@@ -182,12 +187,10 @@ def test_buttons_only_while_awaiting_approval_and_confirm_unless_safe() -> None:
             risk_class="safe",
         )
     ]
-    [buttons] = [b for b in triage_blocks(1, checked, safe_view) if b["type"] == "actions"]
+    [buttons] = [b for b in triage_blocks(1, checked, safe_view) if _approval(b)]
     approve = buttons["elements"][0]
     assert approve["value"] == "1:abc" and "confirm" not in approve
-    [risky] = [
-        b for b in triage_blocks(1, checked, views_of(checked)[:1]) if b["type"] == "actions"
-    ]
+    [risky] = [b for b in triage_blocks(1, checked, views_of(checked)[:1]) if _approval(b)]
     assert "confirm" in risky["elements"][0]
 
 
