@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 from bot.chat.evaluation import EVAL_SERVICES, Score, load_cases, score
-from bot.chat.intents import Parsed
+from bot.chat.intents import Intent, Parsed
 from bot.chat.parser import parse
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "chat"
@@ -63,8 +65,47 @@ async def main() -> int:
     if args.no_model:
         await run(readers, args.show_misses)
         return 0
-    await run(readers, args.show_misses)
+    async with model_reader() as (label, reader):
+        readers[label] = reader
+        await run(readers, args.show_misses)
     return 0
+
+
+@contextlib.asynccontextmanager
+async def model_reader() -> AsyncIterator[tuple[str, Reader]]:
+    """The configured model, or the local OpenAI-compatible server, driving tool calls."""
+    from pydantic import SecretStr
+
+    from integrations.llm.chat import OpenAIChatReader
+    from integrations.llm.client import build_client
+    from integrations.llm.config import LlmConfig, from_env
+
+    config = from_env(os.environ)
+    server = None
+    if not config.configured:
+        from tests.support.openai_server import OpenAIServer
+
+        server = OpenAIServer(api_key="sk-bench-local", models=("local-tools",))
+        await server.start()
+        config = LlmConfig(
+            api_key=SecretStr("sk-bench-local"), base_url=server.base_url, model="local-tools"
+        )
+    chat = OpenAIChatReader(build_client(config), config)
+
+    async def tool(parsed: Parsed) -> str:
+        return f"(the record's answer on {parsed.intent.value})"
+
+    async def read(text: str) -> Parsed:
+        reading = await chat.read(text, tool)
+        return reading.parsed if reading is not None else Parsed(Intent.UNKNOWN)
+
+    label = "local" if server is not None else "model"
+    try:
+        yield label, read
+    finally:
+        await chat.aclose()
+        if server is not None:
+            await server.stop()
 
 
 if __name__ == "__main__":

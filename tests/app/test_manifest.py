@@ -52,4 +52,10 @@ def test_scopes_cover_every_web_api_method_the_bot_calls() -> None:
     # No more than needed: every scope is justified by a method, a command or an event.
     # chat.getPermalink needs no scope; reaction_added needs reactions:read.
     assert "self._client.chat_getPermalink" in adapter
-    assert scopes == set(needed.values()) | {"commands", "app_mentions:read", "reactions:read"}
+    # message.im (DMs naming an incident) needs im:history.
+    assert scopes == set(needed.values()) | {
+        "commands",
+        "app_mentions:read",
+        "reactions:read",
+        "im:history",
+    }

@@ -42,7 +42,7 @@ STRICT_KEYWORDS = frozenset(
         "maxItems",
     }
 )
-_ROLES = frozenset({"system", "developer", "user", "assistant"})
+_ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
 _SCHEMA_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _SCOPE = re.compile(r'Incident scope: ("(?:[^"\\]|\\.)*")')
 _POINTER = re.compile(r'pointer: ("(?:[^"\\]|\\.)*")')
@@ -197,6 +197,10 @@ class OpenAIServer:
         if scenario is Scenario.SLOW:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._release.wait(), self.slow_seconds)
+        if body.get("tools"):
+            completion = self._tool_turn(body, scenario)
+            self.completions.append(completion)
+            return web.json_response(completion)
         system, data = _prompt_parts(body)
         # Without a response format the natural answer is prose, as for a handoff note.
         wants_report = body.get("response_format") is not None
@@ -232,10 +236,32 @@ class OpenAIServer:
         self.completions.append(completion)
         return web.json_response(completion)
 
+    def _tool_turn(self, body: dict[str, Any], scenario: Scenario) -> dict[str, Any]:
+        """A tool-using model: call one tool for the message, then answer from its result."""
+        messages = body["messages"]
+        last = messages[-1]
+        if last["role"] == "tool":
+            record = str(last["content"]).replace("<<<RECORD", "").replace("RECORD>>>", "")
+            answer = "From the record: " + " ".join(record.split())[:600]
+            if scenario is Scenario.OBEDIENT:
+                answer = "<!channel> " + answer + " see https://attacker.example/x"
+            return self._completion(body, answer, None, "stop")
+        user = "\n".join(m["content"] for m in messages if m["role"] == "user")
+        name, arguments = tool_call_for(user)
+        completion = self._completion(body, None, None, "tool_calls")
+        completion["choices"][0]["message"]["tool_calls"] = [
+            {
+                "id": f"call_{len(self.completions) + 1}",
+                "type": "function",
+                "function": {"name": name, "arguments": json.dumps(arguments)},
+            }
+        ]
+        return completion
+
     def _completion(
         self, body: dict[str, Any], content: str | None, refusal: str | None, finish: str
     ) -> dict[str, Any]:
-        prompt_chars = sum(len(m["content"]) for m in body["messages"])
+        prompt_chars = sum(len(m.get("content") or "") for m in body["messages"])
         prompt_tokens = math.ceil(prompt_chars / 4)
         completion_tokens = math.ceil(len(content or refusal or "") / 4) + 1
         return {
@@ -302,6 +328,8 @@ def _request_problem(
     for index, message in enumerate(messages):
         if not isinstance(message, dict) or message.get("role") not in _ROLES:
             return 400, f"messages[{index}].role is invalid", f"messages[{index}]", None
+        if message.get("role") == "assistant" and message.get("tool_calls"):
+            continue
         if not isinstance(message.get("content"), str):
             return 400, f"messages[{index}].content must be a string", f"messages[{index}]", None
     limit = body.get("max_completion_tokens")
@@ -415,3 +443,46 @@ def long_prose(data: str) -> str:
     first = prose(data)
     filler = " ".join(f"Sentence {n} repeats that the incident is still open." for n in range(20))
     return f"{first}\n\n{filler}"
+
+
+# The keyword habits of a small tool-using model: first match wins.
+_TOOL_WORDS: tuple[tuple[str, dict[str, Any], tuple[str, ...]], ...] = (
+    ("propose", {"request": "freeze"}, ("freeze", "stop doing", "hold off", "pause")),
+    ("propose", {"request": "disable_flag"}, ("turn off", "disable", "kill the", "switch off")),
+    ("propose", {"request": "enable_flag"}, ("enable", "turn on")),
+    ("propose", {"request": "rollback"}, ("roll back", "rollback", "revert", "undo")),
+    ("propose", {"request": "scale"}, ("scale", "replicas")),
+    (
+        "propose",
+        {"request": "restart"},
+        (
+            "restart checkout",
+            "bounce",
+            "kick",
+            "please restart",
+            "rolling restart",
+            "restart payments",
+        ),
+    ),
+    ("propose", {"request": "page"}, ("page ", "escalate to on", "page them")),
+    ("propose", {"request": "ticket"}, ("ticket",)),
+    ("propose", {"request": "collect_diagnostics"}, ("grab", "collect", "capture")),
+    ("propose", {"request": "unsupported"}, ("delete", "drop", "ssh", "failover", "restore")),
+    ("get_oncall", {}, ("on-call", "on call", "ping about", "escalate to for")),
+    ("get_similar", {}, ("before", "similar", "last time", "last week")),
+    ("get_runbook", {}, ("runbook", "playbook", "docs")),
+    ("get_hypothesis", {}, ("theory", "cause", "why", "evidence")),
+    ("get_diagnostics", {}, ("diagnostic", "logs", "collect")),
+    ("get_actions", {}, ("tried", "restarted", "approved", "work", "help", "actions")),
+    ("get_changes", {}, ("changed", "deploy", "ship", "release", "flag")),
+    ("get_timeline", {}, ("timeline", "happened", "catch me up", "summar", "start")),
+)
+
+
+def tool_call_for(text: str) -> tuple[str, dict[str, Any]]:
+    """Which tool the scripted model calls for a message, with what arguments."""
+    lowered = text.lower()
+    for name, arguments, words in _TOOL_WORDS:
+        if any(word in lowered for word in words):
+            return name, dict(arguments)
+    return "get_status", {}
