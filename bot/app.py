@@ -23,6 +23,7 @@ from bot.actions.registry import Adapters
 from bot.actions.setup import BuiltAdapters, build_adapters, load_adapters_file
 from bot.actions.verify import verify_job
 from bot.config import Settings
+from bot.console.commander import SET_TOPIC, set_topic_job
 from bot.domain.clock import Clock, utcnow
 from bot.handoff.flows import request_handoff
 from bot.handoff.jobs import job_handlers as handoff_job_handlers
@@ -149,6 +150,7 @@ class Smokejumper:
                     self.runtime, job
                 ),
                 jobs.POST_NOTE: lambda job: flows.post_note(self.runtime, job),
+                SET_TOPIC: lambda job: set_topic_job(self.runtime, job),
                 triage_jobs.RUN_TRIAGE: lambda job: triage_flows.run_triage_job(self.runtime, job),
                 action_jobs.EXECUTE: lambda job: execute_job(self.runtime, job),
                 action_jobs.DESCRIBE: lambda job: describe_job(self.runtime, job),

@@ -124,7 +124,8 @@ def _current(
             f"This proposal expired at {decision.expires_at:%H:%M} UTC; ask for a fresh one.",
         )
     if not incident.is_open:
-        return Refusal(RefusalCode.INCIDENT_CLOSED, "The incident is closed; nothing more runs.")
+        status = incident.status or "closed"
+        return Refusal(RefusalCode.INCIDENT_CLOSED, f"The incident is {status}; nothing more runs.")
     return None
 
 

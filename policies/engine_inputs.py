@@ -59,6 +59,8 @@ class IncidentFacts:
     labels: Mapping[str, str] = field(default_factory=dict)
     # What the incident is about; None for facts that predate subjects (the service scope).
     subject: Subject | None = None
+    # The lifecycle status in words (triggered, resolved, …), for messages that name it.
+    status: str = ""
 
     @property
     def target(self) -> str:

@@ -11,11 +11,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.actions import jobs
 from bot.actions import service as actions
-from bot.actions.common import POLICY_ACTOR, log_action, refresh_cards, request_of, tell_channel
+from bot.actions.common import POLICY_ACTOR, log_action, refresh_cards, tell_channel
 from bot.actions.escalate import escalate
 from bot.actions.human import HUMAN_ACTIONS, run_human_action
 from bot.actions.recovery import interrupted_after, mark_interrupted
 from bot.actions.states import ActionState
+from bot.actions.undo import run_once
 from bot.autonomy import load_freeze
 from bot.domain.events import EventKind
 from bot.outbox import service as outbox
@@ -155,7 +156,6 @@ async def _run_with_retries(
     """Retry only what the adapter says may succeed later; stop at the policy's limit."""
     max_attempts = rt.policy.rules.limits.max_retries + 1
     breaker = rt.breakers.of(remediator.name)
-    request = request_of(row)
     attempt = 0
     while True:
         attempt += 1
@@ -167,7 +167,7 @@ async def _run_with_retries(
             )
         try:
             result = await asyncio.wait_for(
-                remediator.execute(request), timeout=rt.settings.action_timeout_seconds
+                run_once(rt, remediator, row), timeout=rt.settings.action_timeout_seconds
             )
         except TimeoutError:
             error = AdapterError(

@@ -13,7 +13,7 @@ from bot.domain.events import EventKind
 from bot.domain.lifecycle import IncidentStatus
 from bot.domain.signals import parse_severity
 from bot.incidents.service import incident_subject
-from bot.store.models import ActionRow, EventRow, IncidentRow, SignalRow
+from bot.store.models import ActionRow, EventRow, IncidentRow, SignalRow, TriageRow
 from bot.triage.models import CheckedTriage
 from policies.engine_inputs import (
     AlertingService,
@@ -42,6 +42,8 @@ _RAN = [
 async def incident_facts(
     session: AsyncSession, incident: IncidentRow, triage: CheckedTriage | None
 ) -> IncidentFacts:
+    """The one builder of what the policy sees of an incident: at propose time, at click
+    time and right before an adapter call, so every decision reads the same facts."""
     assert incident.id is not None
     signals = await session.exec(
         select(SignalRow.fingerprint, SignalRow.source, SignalRow.labels).where(
@@ -64,7 +66,8 @@ async def incident_facts(
         id=str(incident.id),
         service=incident.service,
         environment=incident.environment,
-        state=IncidentState.of(IncidentStatus(incident.status)),
+        state=_state(incident.status),
+        status=incident.status,
         classification=classification,
         signal_count=signal_count,
         independent_sources=min(max(len(sources), 1), signal_count),
@@ -72,6 +75,22 @@ async def incident_facts(
         labels=labels,
         subject=incident_subject(incident),
     )
+
+
+async def triage_of(session: AsyncSession, incident: IncidentRow) -> CheckedTriage | None:
+    """The incident's current triage, if it has one."""
+    if incident.triage_id is None:
+        return None
+    row = await session.get(TriageRow, incident.triage_id)
+    return CheckedTriage.model_validate(row.checked) if row is not None else None
+
+
+def _state(status: str) -> IncidentState:
+    try:
+        return IncidentState.of(IncidentStatus(status))
+    except ValueError:
+        # An unknown status is read as closed: nothing more runs.
+        return IncidentState.CLOSED
 
 
 async def history(

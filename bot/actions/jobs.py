@@ -9,5 +9,3 @@ from __future__ import annotations
 EXECUTE = "action.execute"
 DESCRIBE = "action.describe"
 VERIFY = "action.verify"
-# Retires a proposal nobody decided when its expiry comes, so its buttons go.
-EXPIRE = "action.expire"

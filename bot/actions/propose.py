@@ -89,16 +89,6 @@ async def propose_actions(
         elif decision.outcome is not Outcome.FORBIDDEN:
             # The dry run goes on the card before anyone clicks (and is what shadow records).
             await _queue(session, jobs.DESCRIBE, row, correlation_id, now)
-        if row.state == ActionState.AWAITING_APPROVAL.value:
-            # Its buttons go when it expires, whether or not anyone clicks.
-            await outbox.enqueue(
-                session,
-                kind=jobs.EXPIRE,
-                correlation_id=correlation_id,
-                now=now,
-                payload={"action_id": row.id, "incident_id": row.incident_id},
-                not_before=row.expires_at,
-            )
         if decision.outcome is Outcome.ESCALATE:
             escalations.append(f"{row.action}: " + "; ".join(r.text for r in decision.reasons))
     await _gates(rt, session, incident, checked, facts, past, freeze, correlation_id)

@@ -66,6 +66,12 @@ def settled_refusal(row: ActionRow, user_id: str) -> Refusal | None:
             RefusalCode.EXPIRED,
             f"This proposal expired at {row.expires_at:%H:%M} UTC; ask for a fresh one.",
         )
+    if state is S.CANCELLED:
+        return Refusal(
+            RefusalCode.INCIDENT_CLOSED,
+            f"No longer offered: {row.error or 'the incident ended before anyone decided'};"
+            " nothing will run.",
+        )
     if state is S.DENIED:
         return Refusal(
             RefusalCode.NOT_APPROVABLE,

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.lifecycle import IncidentStatus
-from bot.domain.signals import Severity
-from bot.incidents.service import incident_subject
-from bot.store.models import ActionRow, IncidentRow, SignalRow, TriageRow
+from bot.actions.facts import incident_facts as shared_facts
+from bot.actions.facts import triage_of
+from bot.store.models import ActionRow, IncidentRow
 from policies.decisions import Decision, Outcome, Reason, ReasonCode
-from policies.engine_inputs import IncidentFacts, IncidentState, Proposal
+from policies.engine_inputs import IncidentFacts, Proposal
 from policies.policy_schema import AutonomyMode, RiskClass
-from policies.runbooks import Classification, classification_for
 
 
 def decision_of(row: ActionRow, mode: AutonomyMode) -> Decision:
@@ -53,52 +50,9 @@ def proposal_of(row: ActionRow) -> Proposal:
 
 
 async def incident_facts(session: AsyncSession, incident: IncidentRow) -> IncidentFacts:
-    """What the store knows of an incident, in the engine's terms."""
-    assert incident.id is not None
-    try:
-        state = IncidentState.of(IncidentStatus(incident.status))
-    except ValueError:
-        state = IncidentState.CLOSED
-    try:
-        classification = classification_for(Severity(incident.severity))
-    except ValueError:
-        classification = Classification.HIGH
-    sources = await session.exec(
-        select(func.count(func.distinct(SignalRow.source))).where(
-            col(SignalRow.incident_id) == incident.id
-        )
-    )
-    latest = await session.exec(
-        select(SignalRow.labels)
-        .where(col(SignalRow.incident_id) == incident.id)
-        .order_by(col(SignalRow.id).desc())
-        .limit(1)
-    )
-    labels = latest.first() or {}
-    signal_count = max(0, incident.signal_count)
-    return IncidentFacts(
-        id=str(incident.id),
-        service=incident.service,
-        environment=incident.environment,
-        state=state,
-        classification=classification,
-        signal_count=signal_count,
-        independent_sources=min(int(sources.one()), signal_count),
-        incident_class=await _incident_class(session, incident),
-        labels={str(k): str(v) for k, v in dict(labels).items()},
-        subject=incident_subject(incident),
-    )
-
-
-async def _incident_class(session: AsyncSession, incident: IncidentRow) -> str:
-    if incident.triage_id is None:
-        return ""
-    triage = await session.get(TriageRow, incident.triage_id)
-    if triage is None:
-        return ""
-    report = triage.checked.get("report")
-    value = report.get("incident_class") if isinstance(report, dict) else None
-    return str(value) if value else ""
+    """What the store knows of an incident, in the engine's terms: the same facts the
+    proposal was decided on (one builder, bot.actions.facts)."""
+    return await shared_facts(session, incident, await triage_of(session, incident))
 
 
 def _reasons(row: ActionRow) -> list[Reason]:

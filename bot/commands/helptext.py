@@ -14,6 +14,10 @@ HELP = """*`/incident` commands*
 • `note TEXT` — add a line to the timeline
 • `timeline` — show the timeline
 • `handoff [@person]` — post a handoff summary, optionally naming the next owner
+• `commander [@person]` — take command of the incident (or name who has it)
+• `page [TEAM]` — page on-call (decided by the policy; your request counts as approval)
+• `ticket` — open the incident's ticket (decided by the policy like any action)
+• `undo N` — propose undoing executed action #N through its adapter, dry run first
 • `freeze [SERVICE|all|here] [for 30m|2h|1d] [REASON]` — stop everything the bot would run \
 by itself, at once, on every replica (anyone may)
 • `unfreeze [SERVICE|all|here]` — lift a freeze (whoever set it, or the human_only approvers)

@@ -32,7 +32,14 @@ async def withdraw_pending(
         result = await session.exec(
             update(ActionRow)
             .where(col(ActionRow.id) == row.id, col(ActionRow.state) == AWAITING)
-            .values(state=CANCELLED, version=ActionRow.version + 1, decided_at=now)
+            .values(
+                state=CANCELLED,
+                version=ActionRow.version + 1,
+                decided_at=now,
+                # Kept so a late click is told what really happened.
+                error_code=f"incident_{status}",
+                error=f"the incident was {status} before anyone decided",
+            )
         )
         if result.rowcount != 1:
             continue

@@ -9,6 +9,7 @@ from bot.chat.flows import ChatService
 from bot.runtime import Runtime
 from handlers.slack.actions import register_actions
 from handlers.slack.commands import register_commands
+from handlers.slack.console import register_console
 from handlers.slack.dedup import DeduplicateEvents
 from handlers.slack.events import register_events
 from handlers.slack.paging import register_paging
@@ -23,6 +24,7 @@ def register_slack(app: AsyncApp, rt: Runtime) -> None:
     directory = GroupDirectory(rt.chat, rt.clock)
     register_commands(app, rt, directory)
     register_actions(app, rt, directory)
+    register_console(app, rt, directory)
     register_paging(app, rt)
     chat = ChatService(rt, SlackThreads(app.client))
     register_events(app, rt, chat)

@@ -138,9 +138,10 @@ async def test_nothing_is_approved_once_the_incident_is_resolved(harness: Harnes
     await click(harness, incident, row, ALICE)
 
     [told] = await ephemeral_count(harness, ALICE, 1)
-    assert "The incident is closed" in told
+    # The refusal names the real state, and the proposal left the card when it resolved.
+    assert "No longer offered: the incident was resolved before anyone decided" in told
     await _refused(harness, row.id, "incident_closed")
-    assert (await action_row(harness, row.id)).state == "awaiting_approval"
+    assert (await action_row(harness, row.id)).state == "cancelled"
 
 
 async def test_a_freeze_refuses_what_was_decided_to_run_by_itself(harness: Harness) -> None:
@@ -149,7 +150,7 @@ async def test_a_freeze_refuses_what_was_decided_to_run_by_itself(harness: Harne
         harness, incident, decision=Outcome.AUTO_EXECUTE, approvals_needed=0
     )
     by_hand = await add_action(harness, incident, action="collect_diagnostics")
-    assert "froze autonomy" in await _slash(harness, incident.channel_id or "", "freeze drill")
+    assert "froze autonomy" in await _slash(harness, incident.channel_id or "", "freeze all drill")
 
     await click(harness, incident, autonomous, ALICE)
     [frozen] = await ephemeral_count(harness, ALICE, 1)

@@ -206,7 +206,7 @@ async def test_a_freeze_is_told_to_the_open_incidents_it_stops(harness: Harness)
     opened = await open_incident(harness)
     incidents_channel = channel_of(harness, "incidents")
 
-    reply = await slash(harness, incidents_channel, "freeze for 1h vendor outage", BOB)
+    reply = await slash(harness, incidents_channel, "freeze all for 1h vendor outage", BOB)
 
     assert reply["response_type"] == "in_channel"
     async with harness.sessions() as session:
