@@ -11,6 +11,7 @@ from bot.actions import service as actions
 from bot.actions.common import log_action, refresh_cards, request_of, tell_channel
 from bot.actions.human import HUMAN_ACTIONS
 from bot.actions.states import ActionState
+from bot.actions.undo import undo_plan
 from bot.domain.events import EventKind
 from bot.outbox.service import Job
 from bot.ports.adapters import AdapterError
@@ -76,6 +77,8 @@ async def _plan(rt: Runtime, row: ActionRow) -> tuple[str, bool]:
     """The dry run's text, and whether it found that the target does not exist."""
     if row.action in HUMAN_ACTIONS:
         return _HUMAN_PLAN[row.action], False
+    if row.undo_of is not None:
+        return await undo_plan(rt, row), False
     remediator = rt.adapters.remediator_for(row.action)
     if remediator is None:
         text = f"No adapter is configured for {row.action}; approving it will fail and escalate."

@@ -11,6 +11,7 @@ from bot.actions import service as actions
 from bot.actions.common import log_action, refresh_cards, request_of
 from bot.actions.escalate import escalate
 from bot.actions.states import ActionState
+from bot.actions.undo import verify_undo
 from bot.domain.events import EventKind
 from bot.domain.lifecycle import IncidentStatus, LifecycleAction
 from bot.eventlog import service as eventlog
@@ -38,6 +39,9 @@ async def verify_job(rt: Runtime, job: Job) -> None:
     if incident is None:
         return
     check = await _adapter_check(rt, row)
+    if row.undo_of is not None:
+        await verify_undo(rt, job, row, check)
+        return
     now = rt.clock()
     recovered = incident.signal_resolved
     if check.status is VerifyStatus.FAILED:

@@ -18,6 +18,15 @@ STATUS_ICON = {
 }
 
 
+# Buttons of the incident card; each runs the `/incident` subcommand of the same name.
+CARD_ACK = "sj_card_ack"
+CARD_RESOLVE = "sj_card_resolve"
+CARD_COMMAND = "sj_card_commander"
+CARD_PAGE = "sj_card_page"
+CARD_TICKET = "sj_card_ticket"
+OPEN = frozenset({"triggered", "acknowledged", "mitigated"})
+
+
 def card_marker(incident_id: int) -> str:
     """The block_id that identifies an incident's card among the bot's messages."""
     return f"incident-card-{incident_id}"
@@ -49,6 +58,7 @@ def incident_card(incident: IncidentRow) -> list[dict[str, Any]]:
         ("Subject", escape(clip(incident_subject(incident).describe(), 120))),
         ("Environment", escape(incident.environment)),
         ("Signals", str(incident.signal_count)),
+        ("Commander", f"<@{incident.owner}>" if incident.owner else "_nobody yet_"),
         (
             "Triggered",
             f"<!date^{int(incident.triggered_at.timestamp())}^{{date_short_pretty}} "
@@ -92,11 +102,55 @@ def incident_card(incident: IncidentRow) -> list[dict[str, Any]]:
             ],
         }
     )
+    if incident.status in OPEN:
+        blocks.append(card_buttons(incident))
     return blocks
 
 
+def _button(action_id: str, text: str, value: str, style: str = "") -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": text},
+        "value": value,
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def card_buttons(incident: IncidentRow) -> dict[str, Any]:
+    """What a responder does from the card; each is checked and recorded like its command."""
+    assert incident.id is not None
+    value = str(incident.id)
+    elements = []
+    if incident.status == "triggered":
+        elements.append(_button(CARD_ACK, "Acknowledge", value, "primary"))
+    resolve = _button(CARD_RESOLVE, "Resolve", value)
+    resolve["confirm"] = {
+        "title": {"type": "plain_text", "text": "Resolve the incident?"},
+        "text": {
+            "type": "plain_text",
+            "text": clip(f"Mark incident #{incident.id} resolved: {incident.title}", 300),
+        },
+        "confirm": {"type": "plain_text", "text": "Resolve"},
+        "deny": {"type": "plain_text", "text": "Cancel"},
+    }
+    elements += [
+        resolve,
+        _button(CARD_COMMAND, "Take command", value),
+        _button(CARD_PAGE, "Page on-call", value),
+    ]
+    if not incident.ticket_ref:
+        elements.append(_button(CARD_TICKET, "Create ticket", value))
+    return {"type": "actions", "block_id": f"incident-actions-{incident.id}", "elements": elements}
+
+
 def topic(incident: IncidentRow) -> str:
-    return clip(f"{incident.severity.upper()} · {incident.service} · {incident.title}", 250)
+    """Severity, service, commander (when someone took command) and title, within 250."""
+    commander = f" · IC <@{incident.owner}>" if incident.owner else ""
+    head = f"{incident.severity.upper()} · {incident.service}{commander} · "
+    return head + clip(incident.title, 250 - len(head))
 
 
 def announcement(incident: IncidentRow, channel_id: str) -> str:

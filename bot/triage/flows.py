@@ -221,7 +221,7 @@ async def refresh_triage_card(rt: Runtime, job: Job) -> None:
         triage = await triages.get(session, incident.triage_id)
         assert triage is not None
         checked = triages.checked_of(triage)
-        views = await triages.card_actions(session, triage, checked)
+        views = await triages.card_actions(session, triage, checked, rt.policy)
         failure = await _failure_detail(session, triage)
         changed = await _what_changed(session, triage)
     if incident.channel_id is None:

@@ -5,9 +5,14 @@ from __future__ import annotations
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.actions.undo import undo_refusal
 from bot.store.models import ActionRow, TriageRow
 from bot.triage.card import ActionView
 from bot.triage.models import CheckedTriage
+from policies.policy import Policy
+
+# An undo in one of these states no longer stands in the way of asking again.
+_GONE = frozenset({"denied", "expired", "failed", "withdrawn", "forbidden", "superseded"})
 
 
 async def get(session: AsyncSession, triage_id: int) -> TriageRow | None:
@@ -25,7 +30,7 @@ async def actions_of(session: AsyncSession, triage_id: int) -> list[ActionRow]:
     return list(result.all())
 
 
-def view_of(row: ActionRow) -> ActionView:
+def view_of(row: ActionRow, undoable: bool = False) -> ActionView:
     """The card's view of a stored action."""
     outcome = row.result.get("summary") if row.result else None
     if row.error:
@@ -47,17 +52,30 @@ def view_of(row: ActionRow) -> ActionView:
         decided_at=row.decided_at,
         plan=row.plan,
         outcome=str(outcome) if outcome else None,
+        undoable=undoable,
+        undo_of=row.undo_of,
     )
 
 
 async def card_actions(
-    session: AsyncSession, triage: TriageRow, checked: CheckedTriage
+    session: AsyncSession,
+    triage: TriageRow,
+    checked: CheckedTriage,
+    policy: Policy | None = None,
 ) -> list[ActionView]:
     """Stored actions when policy has decided on them, else the report's proposals."""
     assert triage.id is not None
     rows = await actions_of(session, triage.id)
     if rows:
-        return [view_of(row) for row in rows]
+        # An undo already asked for (and not refused) takes the offer off its action.
+        undone = {r.undo_of for r in rows if r.undo_of is not None and r.state not in _GONE}
+        return [
+            view_of(
+                row,
+                policy is not None and row.id not in undone and undo_refusal(row, policy) is None,
+            )
+            for row in rows
+        ]
     return [
         ActionView(action=a.action, target=a.target, params=a.param_map(), rationale=a.rationale)
         for a in checked.report.proposed_actions

@@ -1,0 +1,1 @@
+"""The responder's console: card buttons and commands that ask for an action by hand."""
