@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from bot.approvals.directory import GroupDirectory
-from bot.commands import autonomy, declare, handoff, helptext, lifecycle, notes, split, status
-from bot.commands import retriage
+from bot.commands import (
+    autonomy,
+    declare,
+    handoff,
+    helptext,
+    lifecycle,
+    notes,
+    retriage,
+    split,
+    status,
+)
 from bot.commands.console import commander, page, ticket, undo
 from bot.commands.reply import CommandContext, CommandReply, Subcommand
 from bot.domain.lifecycle import LifecycleAction
@@ -25,11 +34,11 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "freeze": autonomy.freeze,
     "unfreeze": autonomy.unfreeze,
     "mode": autonomy.mode,
+    "retriage": retriage.retriage,
     "page": page,
     "ticket": ticket,
     "undo": undo,
     "commander": commander,
-    "retriage": retriage.retriage,
     "split": split.split,
 }
 
