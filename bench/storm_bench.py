@@ -137,6 +137,7 @@ class StormResult:
     pages: int
     drain_seconds: float | None
     peak_rss_mib: float
+    error_samples: list[str]
 
 
 async def _store_counts(sessions: object) -> tuple[int, int, int, int, int]:
@@ -244,6 +245,7 @@ async def run_backend(backend: str, args: argparse.Namespace) -> StormResult | N
         pages=pages,
         drain_seconds=drained,
         peak_rss_mib=peak,
+        error_samples=load.error_samples,
     )
 
 
@@ -276,6 +278,8 @@ def report(r: StormResult) -> bool:
     print(f"\n{r.backend}")
     for name, value, ok in lines:
         print(f"  {name:<20} {value:<64} {verdict(ok)}")
+    for sample in r.error_samples:
+        print(f"  error: {sample}")
     return all(ok for _, _, ok in lines)
 
 
