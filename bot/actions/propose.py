@@ -199,6 +199,17 @@ async def _gates(
             correlation_id=correlation_id,
             requested_by=POLICY_GATE,
         )
+    elif checked.report.requires_paging:
+        # The triage wants on-call but the gate said no: the channel hears why, the team is
+        # mentioned, and a person can page anyway.
+        await request_page(
+            rt,
+            session,
+            incident.id,
+            reason="the triage asks to page on-call",
+            correlation_id=correlation_id,
+            gate=paging,
+        )
     if major.automatic:
         await tell_channel(
             session,

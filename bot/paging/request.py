@@ -26,6 +26,7 @@ from bot.paging import jobs as paging_jobs
 from bot.runtime import Runtime
 from bot.store.models import EventRow, IncidentRow
 from bot.triage import service as triages
+from policies.decisions import GateResult
 from policies.engine import decide_paging
 
 PAGE_ANYWAY_ACTION_ID = "page_anyway"
@@ -50,11 +51,13 @@ async def request_page(
     reason: str,
     correlation_id: str,
     requested_by: str | None = None,
+    gate: GateResult | None = None,
 ) -> PageVerdict:
     """Queue a page in the caller's transaction if it may go out; say in the channel if not.
 
     `requested_by` names the person who decided to page (an approval, a button, a
-    command); None means the system wants to page and the paging gate decides.
+    command); None means the system wants to page and the paging gate decides (`gate`,
+    when the caller has just evaluated it, else evaluated here).
     """
     pager = rt.adapters.pager
     incident = await incidents.get(session, incident_id)
@@ -66,7 +69,11 @@ async def request_page(
     reasons: list[dict[str, str]] = []
     if requested_by is None:
         # The system wants to page: only the paging gate may let it.
-        held = await _gate(rt, session, incident)
+        held = (
+            await _gate(rt, session, incident)
+            if gate is None
+            else (None if gate.automatic else [r.as_dict() for r in gate.reasons])
+        )
         if held is not None:
             await _hold(rt, session, incident, reason, held, correlation_id)
             return PageVerdict(False, "; ".join(r["text"] for r in held))
@@ -103,6 +110,15 @@ async def already_requested(session: AsyncSession, incident_id: int) -> bool:
     return found.first() is not None
 
 
+async def _held_before(session: AsyncSession, incident_id: int) -> bool:
+    found = await session.exec(
+        select(EventRow.id)
+        .where(EventRow.incident_id == incident_id, EventRow.kind == EventKind.PAGE_HELD.value)
+        .limit(1)
+    )
+    return found.first() is not None
+
+
 async def _gate(
     rt: Runtime, session: AsyncSession, incident: IncidentRow
 ) -> list[dict[str, str]] | None:
@@ -133,6 +149,8 @@ async def _hold(
     assert incident.id is not None
     now = rt.clock()
     why = "; ".join(r["text"] for r in held)
+    # One "not paging" message with its button per incident; later holds are recorded only.
+    told = await _held_before(session, incident.id)
     eventlog.record(
         session,
         kind=EventKind.PAGE_HELD,
@@ -143,6 +161,8 @@ async def _hold(
         incident_id=incident.id,
         data={"reason": reason[:500], "gate": held},
     )
+    if told:
+        return
     team = incidents.incident_subject(incident).team
     text = f"📟 Not paging on-call by itself: {why[:400]}\nWanted because: {reason[:300]}" + (
         f"\n{team_mention(team)}, please take a look." if team else ""

@@ -135,7 +135,14 @@ async def test_failed_action_escalates_and_is_not_attempted_again(rig) -> None: 
     # Assist mode: the paging gate holds the escalation's page; the channel offers it.
     assert pager.pages == []
     held = [e for e in await harness.events(incident.id) if e.kind == EventKind.PAGE_HELD]
-    assert len(held) == 1
+    assert len(held) == 2  # the triage's wish to page, then the escalation's
+    assert incident.channel_id is not None
+    notes = [
+        m
+        for m in harness.emulator.state.messages_in(incident.channel_id)
+        if "Not paging on-call by itself" in (m.text or "")
+    ]
+    assert len(notes) == 1  # told once, with one Page-anyway button
 
     # Clicking approve again (or a Slack retry of the click) does not run it a second time.
     await click_approve(harness, incident, row, "U0BOB")
