@@ -27,7 +27,7 @@ async def run_human_action(
             row.incident_id,
             reason=row.rationale[:300] or "the triage asked to page on-call",
             correlation_id=correlation_id,
-            requested_by=", ".join(row.approvers) or None,
+            requested_by=", ".join(f"<@{a}>" for a in row.approvers) or None,
         )
         return verdict.reason
     if row.action == "create_ticket":

@@ -8,7 +8,7 @@ from bot.commands.reply import NOT_IN_CHANNEL, CommandContext, CommandReply
 from bot.domain.events import EventKind
 from bot.eventlog import service as eventlog
 from bot.incidents import service as incidents
-from bot.slack_text import clip, escape
+from bot.slack_text import clip, escape_keeping_mentions, person
 
 TIMELINE_SHOWN = 40
 
@@ -30,7 +30,9 @@ async def note(ctx: CommandContext) -> CommandReply:
             at=ctx.rt.clock(),
             incident_id=incident.id,
         )
-    return CommandReply(f"📝 <@{ctx.user_id}> noted: {escape(clip(text, 2800))}", public=True)
+    return CommandReply(
+        f"📝 <@{ctx.user_id}> noted: {escape_keeping_mentions(clip(text, 2800))}", public=True
+    )
 
 
 async def timeline(ctx: CommandContext) -> CommandReply:
@@ -40,7 +42,8 @@ async def timeline(ctx: CommandContext) -> CommandReply:
             return CommandReply(NOT_IN_CHANNEL)
         entries = await eventlog.timeline(session, incident.id)
     lines = [
-        f"`{e.at.strftime('%H:%M:%S')}Z` {escape(clip(e.summary, 200))} — _{escape(e.actor)}_"
+        f"`{e.at.strftime('%H:%M:%S')}Z` {escape_keeping_mentions(clip(e.summary, 200))}"
+        f" — _{person(e.actor)}_"
         for e in entries[-TIMELINE_SHOWN:]
     ]
     return CommandReply(clip(f"*Timeline of #{incident.id}*\n" + "\n".join(lines), 3900))

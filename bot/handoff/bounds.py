@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from bot.slack_text import escape
+from bot.slack_text import escape, escape_keeping_mentions
 
 ELLIPSIS = "…"
 
@@ -14,9 +14,10 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def escaped(text: str, limit: int) -> str:
-    """`text` escaped for mrkdwn, at most `limit` characters after escaping."""
-    whole = escape(text)
+def escaped(text: str, limit: int, *, keep_mentions: bool = False) -> str:
+    """`text` escaped for mrkdwn, at most `limit` characters after escaping; with
+    `keep_mentions` (text people wrote, not alert text), user mentions stay mentions."""
+    whole = escape_keeping_mentions(text) if keep_mentions else escape(text)
     if len(whole) <= limit:
         return whole
     out: list[str] = []

@@ -98,7 +98,7 @@ async def post_handoff_job(rt: Runtime, job: Job) -> None:
             session,
             kind=EventKind.HANDOFF_POSTED,
             summary=f"Handoff posted ({clip(why, 200)})"
-            + (f"; new owner {owner}" if owner else ""),
+            + (f"; new owner <@{owner}>" if owner else ""),
             actor=actor,
             correlation_id=job.correlation_id,
             at=now,

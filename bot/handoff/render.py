@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from bot.domain.events import EventKind
 from bot.handoff.bounds import escaped, fit_lines, fit_newest, one_line
 from bot.handoff.models import (
     ActionRecord,
@@ -122,8 +123,21 @@ def _action_line(action: ActionRecord) -> str:
     return line
 
 
+# Entries whose words come from people or from smokejumper itself, never from an alert:
+# their mentions are meant, so they stay mentions.
+PEOPLE_WROTE = frozenset(
+    {
+        EventKind.NOTE_ADDED.value,
+        EventKind.ACTION_APPROVED.value,
+        EventKind.HANDOFF_POSTED.value,
+        EventKind.COMMANDER_SET.value,
+    }
+)
+
+
 def _timeline_line(entry: TimelineEntry) -> str:
-    return f"• `{entry.at:%m-%d %H:%M}` {_mention(entry.actor)} — {_line(entry.what, 200)}"
+    what = escaped(one_line(entry.what), 200, keep_mentions=entry.kind in PEOPLE_WROTE)
+    return f"• `{entry.at:%m-%d %H:%M}` {_mention(entry.actor)} — {what}"
 
 
 def _person_line(person: Person) -> str:

@@ -21,6 +21,11 @@ def _d(data: Mapping[str, Any], key: str, default: str = "?") -> str:
     return payload.text(data, key) or default
 
 
+def _mention(value: str) -> str:
+    user = slack_user_id(value)
+    return f"<@{user}>" if user else value
+
+
 def _action(data: Mapping[str, Any]) -> str:
     action_id = payload.text(data, "action_id")
     return payload.text(data, "action") or (f"action {action_id}" if action_id else "an action")
@@ -67,7 +72,7 @@ def _proposed(data: Mapping[str, Any], summary: str) -> str:
 
 
 def _approved(data: Mapping[str, Any], summary: str) -> str:
-    who = [slack_user_id(a) or a for a in payload.texts(data, "approvers")]
+    who = [_mention(a) for a in payload.texts(data, "approvers")]
     return f"Approved {_action(data)}" + (f" by {', '.join(who)}" if who else "")
 
 
@@ -98,7 +103,7 @@ def _pinned(data: Mapping[str, Any], summary: str) -> str:
 
 def _handoff(data: Mapping[str, Any], summary: str) -> str:
     owner = payload.text(data, "owner")
-    return "Handed off" + (f" to {slack_user_id(owner) or owner}" if owner else "")
+    return "Handed off" + (f" to {_mention(owner)}" if owner else "")
 
 
 def _ticket(data: Mapping[str, Any], summary: str) -> str:

@@ -11,7 +11,7 @@ from bot.eventlog import service as eventlog
 from bot.incidents import service as incidents
 from bot.ports.chat import ChatError
 from bot.runtime import Runtime
-from bot.slack_text import clip
+from bot.slack_text import clip, person
 from bot.store.models import PinRow
 from bot.store.upsert import insert_if_absent
 from bot.tickets.requests import request_sync
@@ -69,7 +69,7 @@ async def pin_message(rt: Runtime, *, channel_id: str, ts: str, pinned_by: str) 
         eventlog.record(
             session,
             kind=EventKind.TIMELINE_PINNED,
-            summary=f"Pinned a message by {message.user} from {when}: "
+            summary=f"<@{pinned_by}> pinned a message by {person(message.user)} from {when}: "
             + clip(text, MAX_SUMMARY_TEXT),
             actor=f"slack:{pinned_by}",
             correlation_id=correlation_id,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.slack_text import clip, escape
+from bot.slack_text import clip, escape, escape_keeping_mentions, person
 from bot.triage.models import CheckedTriage, TriageSource
 
 MAX_BLOCKS = 50
@@ -105,6 +105,7 @@ def triage_blocks(
     checked: CheckedTriage,
     actions: Sequence[ActionView],
     *,
+    severity: str = "",
     model_failure_detail: str = "",
     what_changed: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
@@ -116,7 +117,8 @@ def triage_blocks(
             "type": "section",
             "block_id": f"triage-fields-{incident_id}",
             "fields": [
-                _field("Classification", report.classification.value),
+                *([_field("Alert severity", _severity(severity))] if severity else []),
+                _field("Triage classification", f"{report.classification.value} (low to sev1)"),
                 _field("Confidence", _confidence(checked)),
                 _field("Source", _source(checked)),
                 _field("Team", escape(clip(report.recommended_team, 64))),
@@ -162,9 +164,16 @@ def triage_blocks(
         blocks.append(_context(f"triage-checks-{incident_id}", "*Checks:* " + text))
     blocks.append({"type": "divider"})
     if actions:
-        blocks.append(_section(f"triage-actions-{incident_id}", "*Proposed actions*"))
+        shared = _shared_reasons(actions)
+        heading = "*Proposed actions*"
+        if shared:
+            # Said once for all of them rather than under each one.
+            heading += "\n_Policy for every action:_ " + "; ".join(
+                escape(clip(r, 200)) for r in shared[:3]
+            )
+        blocks.append(_section(f"triage-actions-{incident_id}", heading))
         for number, view in enumerate(actions, start=1):
-            blocks.extend(_action_blocks(incident_id, number, view))
+            blocks.extend(_action_blocks(incident_id, number, view, hide=frozenset(shared)))
     else:
         blocks.append(
             _section(f"triage-actions-{incident_id}", "*Proposed actions:* none; humans decide.")
@@ -206,7 +215,23 @@ def action_blocks(incident_id: int, number: int, view: ActionView) -> list[dict[
     return _action_blocks(incident_id, number, view)
 
 
-def _action_blocks(incident_id: int, number: int, view: ActionView) -> list[dict[str, Any]]:
+def _shared_reasons(actions: Sequence[ActionView]) -> list[str]:
+    """Reasons every one of several decided actions carries."""
+    decided = [a for a in actions if a.reasons]
+    if len(decided) < 2 or len(decided) != len(actions):
+        return []
+    common = set(decided[0].reasons).intersection(*(set(a.reasons) for a in decided[1:]))
+    return [r for r in decided[0].reasons if r in common]
+
+
+def _severity(severity: str) -> str:
+    icons = {"critical": "🔴", "error": "🟠", "warning": "🟡", "info": "🔵"}
+    return f"{icons.get(severity, '')} {escape(severity)} (info to critical)".strip()
+
+
+def _action_blocks(
+    incident_id: int, number: int, view: ActionView, hide: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
     key = view.id if view.id is not None else f"{incident_id}-{number}"
     params = ", ".join(f"{escape(k)}={escape(v)}" for k, v in sorted(view.params.items()))
     ref = f" · #{view.id}" if view.id is not None else ""
@@ -215,15 +240,15 @@ def _action_blocks(incident_id: int, number: int, view: ActionView) -> list[dict
         f"*{number}. {undo}`{escape(clip(view.action, 64))}`* → `{escape(clip(view.target, 200))}`"
         + (f"  ({clip(params, 400)})" if params else "")
         + ref,
-        f"_{escape(clip(view.rationale, 500))}_" if view.rationale else "",
+        f"_{escape_keeping_mentions(clip(view.rationale, 500))}_" if view.rationale else "",
     ]
     if view.plan:
         lines.append(f"*Dry run:* {escape(clip(view.plan, 800))}")
     status = STATE_LABEL.get(view.state, view.state)
     if view.decided_by and view.decided_at:
-        status += f" by <@{escape(view.decided_by)}> at {view.decided_at:%H:%M} UTC"
+        status += f" by {_who(view.decided_by)} at {view.decided_at:%H:%M} UTC"
     elif view.approvers:
-        status += " · approved by " + ", ".join(f"<@{escape(a)}>" for a in view.approvers)
+        status += " · approved by " + ", ".join(person(a) for a in view.approvers)
     if view.outcome:
         status += f" · {escape(clip(view.outcome, 400))}"
     lines.append(f"*Status:* {status}")
@@ -234,7 +259,7 @@ def _action_blocks(incident_id: int, number: int, view: ActionView) -> list[dict
         blocks.append(_buttons(view))
     elif view.undoable and view.id is not None:
         blocks.append(_undo_button(view))
-    reasons = "; ".join(escape(clip(r, 200)) for r in view.reasons[:4])
+    reasons = "; ".join(escape(clip(r, 200)) for r in view.reasons[:4] if r not in hide)
     detail = " · ".join(
         part
         for part in (
@@ -282,6 +307,11 @@ def _buttons(view: ActionView) -> dict[str, Any]:
         "value": value,
     }
     return {"type": "actions", "block_id": f"action-buttons-{view.id}", "elements": [approve, deny]}
+
+
+def _who(decider: str) -> str:
+    """A person as a mention; the policy deciding by itself is named, never mentioned."""
+    return "the policy" if decider == "policy" else person(decider)
 
 
 def _undo_button(view: ActionView) -> dict[str, Any]:

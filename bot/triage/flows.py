@@ -229,7 +229,12 @@ async def refresh_triage_card(rt: Runtime, job: Job) -> None:
     assert incident.id is not None
     text = card.triage_text(incident.id, checked)
     blocks = card.triage_blocks(
-        incident.id, checked, views, model_failure_detail=failure, what_changed=changed
+        incident.id,
+        checked,
+        views,
+        severity=incident.severity,
+        model_failure_detail=failure,
+        what_changed=changed,
     )
     ts = incident.triage_card_ts
     if ts is None:
