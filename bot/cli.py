@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from bot.audit.command import add_parser as add_audit
 from bot.config import ConfigError, load_settings
 from bot.simulate.command import add_parser as add_simulate
+from bot.stats.command import add_parser as add_report
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -153,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_simulate(sub)
     add_audit(sub)
+    add_report(sub)
 
     services = sub.add_parser("services", help="the services file")
     services_sub = services.add_subparsers(dest="services_command", required=True)

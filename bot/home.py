@@ -9,6 +9,11 @@ from bot.autonomy.views import freeze_summary, modes_summary, policy_alarm, poli
 from bot.incidents import service as incidents
 from bot.runtime import Runtime
 from bot.slack_text import clip, escape
+from bot.stats.figures import period_stats
+from bot.stats.render import as_mrkdwn
+
+# The periods App Home and `smokejumper report` show by default.
+PERIODS = (7, 30)
 
 MAX_HOME_BLOCKS = 100
 MAX_SECTION = 3000
@@ -25,6 +30,7 @@ async def home_view(rt: Runtime) -> dict[str, Any]:
     async with rt.sessions() as session:
         open_now = await incidents.list_open(session, limit=OPEN_SHOWN)
         freeze = await load_freeze(session, now)
+        periods = [await period_stats(session, now, days) for days in PERIODS]
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "smokejumper"}},
     ]
@@ -35,6 +41,13 @@ async def home_view(rt: Runtime) -> dict[str, Any]:
         _section("*Autonomy*\n" + freeze_summary(freeze, now)),
         _section(modes_summary(rt.policy, freeze)),
         {"type": "context", "elements": [{"type": "mrkdwn", "text": policy_line(rt.policy)}]},
+        {"type": "divider"},
+        {
+            "type": "section",
+            "fields": [
+                {"type": "mrkdwn", "text": clip(as_mrkdwn(stats), 2000)} for stats in periods
+            ],
+        },
         {"type": "divider"},
         _section(f"*Open incidents:* {len(open_now)}"),
     ]

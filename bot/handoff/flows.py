@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.actions.common import BOT_ACTOR
+from bot.console.feedback import escalation_of, feedback_blocks
 from bot.domain.clock import utcnow
 from bot.domain.events import EventKind
 from bot.eventlog import service as eventlog
@@ -58,6 +59,10 @@ async def request_handoff(
     )
 
 
+# Slack's limit on blocks in one message.
+MAX_MESSAGE_BLOCKS = 50
+
+
 def _owner(payload: dict[str, Any]) -> str | None:
     owner = payload.get("owner")
     return owner.strip() if isinstance(owner, str) and owner.strip() else None
@@ -88,7 +93,13 @@ async def post_handoff_job(rt: Runtime, job: Job) -> None:
         ticket_url=incident.ticket_url,
     )
     doc = await with_summary(doc, getattr(rt, "summary_writer", None))
-    ts = await rt.chat.post(incident.channel_id, notification_text(doc), render_blocks(doc))
+    blocks = render_blocks(doc)
+    escalation = escalation_of(events, job.correlation_id)
+    if escalation is not None and escalation.id is not None:
+        # The question always fits: the handoff gives up its last blocks first.
+        asked = feedback_blocks(escalation.id)
+        blocks = [*blocks[: MAX_MESSAGE_BLOCKS - len(asked)], *asked]
+    ts = await rt.chat.post(incident.channel_id, notification_text(doc), blocks)
     text = render_text(doc)
     now = rt.clock()
     async with rt.sessions() as session, session.begin():

@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncRespond
 
 from bot.approvals.directory import GroupDirectory
 from bot.commands import CommandReply, run_incident_command
+from bot.console.feedback import NEEDED_ACTION_ID, NOT_NEEDED_ACTION_ID, record_feedback
 from bot.incidents import views
 from bot.runtime import Runtime
 from bot.triage.card import UNDO_ACTION_ID
@@ -66,3 +67,19 @@ def register_console(app: Any, rt: Runtime, directory: GroupDirectory) -> None:
             await respond(text="This button names no action.", response_type="ephemeral")
             return
         await run(body, respond, f"undo {value}")
+
+    def feedback(needed: bool) -> Any:
+        async def answered(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+            await ack()
+            click = click_of(body)
+            try:
+                text = await record_feedback(rt, click.user_id, click.value, needed)
+            except Exception:
+                log.exception("escalation feedback by %s failed", click.user_id)
+                text = FAILED
+            await respond(text=text, response_type="ephemeral", replace_original=False)
+
+        return answered
+
+    app.action(NEEDED_ACTION_ID)(feedback(True))
+    app.action(NOT_NEEDED_ACTION_ID)(feedback(False))
