@@ -72,6 +72,28 @@ class ActionView:
     undo_of: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ChangeView:
+    """One recent change of the incident's service, as the card lists it."""
+
+    kind: str
+    description: str
+    at: datetime
+    pointer: str = ""
+    actor: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RecentChanges:
+    """The changes within the lookback, newest first, and how far back that is."""
+
+    lookback_minutes: int
+    changes: tuple[ChangeView, ...] = ()
+
+
+MAX_CHANGES_SHOWN = 5
+
+
 def triage_marker(incident_id: int) -> str:
     """The block_id that identifies an incident's triage card among the bot's messages."""
     return f"triage-card-{incident_id}"
@@ -106,6 +128,7 @@ def triage_blocks(
     actions: Sequence[ActionView],
     *,
     severity: str = "",
+    recent: RecentChanges | None = None,
     model_failure_detail: str = "",
     what_changed: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
@@ -162,6 +185,8 @@ def triage_blocks(
             f"\n…and {len(flags) - MAX_FLAGS_SHOWN} more" if len(flags) > MAX_FLAGS_SHOWN else ""
         )
         blocks.append(_context(f"triage-checks-{incident_id}", "*Checks:* " + text))
+    if recent is not None:
+        blocks.append(_changes_section(incident_id, recent))
     blocks.append({"type": "divider"})
     if actions:
         shared = _shared_reasons(actions)
@@ -213,6 +238,30 @@ def _retriage_button(incident_id: int) -> dict[str, Any]:
 def action_blocks(incident_id: int, number: int, view: ActionView) -> list[dict[str, Any]]:
     """One action as the triage card shows it (buttons too), for replies in a thread."""
     return _action_blocks(incident_id, number, view)
+
+
+def _changes_section(incident_id: int, recent: RecentChanges) -> dict[str, Any]:
+    hours = recent.lookback_minutes / 60
+    window = f"last {hours:g} h" if hours >= 1 else f"last {recent.lookback_minutes} min"
+    if not recent.changes:
+        return _section(
+            f"triage-changes-{incident_id}", f"*Recent changes* ({window}): none recorded"
+        )
+    lines = []
+    for change in recent.changes[:MAX_CHANGES_SHOWN]:
+        by = f" by {escape(clip(change.actor, 60))}" if change.actor else ""
+        link = f" {_pointer(change.pointer)}" if change.pointer else ""
+        lines.append(
+            f"• `{change.at:%m-%d %H:%M}` _{escape(change.kind)}_ "
+            f"{escape(clip(change.description, 200))}{by}{link}"
+        )
+    more = len(recent.changes) - MAX_CHANGES_SHOWN
+    if more > 0:
+        lines.append(f"_…and {more} more_")
+    return _section(
+        f"triage-changes-{incident_id}",
+        f"*Recent changes* ({window}, newest first)\n" + "\n".join(lines),
+    )
 
 
 def _shared_reasons(actions: Sequence[ActionView]) -> list[str]:

@@ -10,6 +10,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.changes.service import recent_changes
 from bot.domain.events import EventKind
 from bot.domain.lifecycle import OPEN_STATUSES
 from bot.eventlog import service as eventlog
@@ -223,6 +224,7 @@ async def refresh_triage_card(rt: Runtime, job: Job) -> None:
         checked = triages.checked_of(triage)
         views = await triages.card_actions(session, triage, checked, rt.policy)
         failure = await _failure_detail(session, triage)
+        recent = await _recent_changes(rt, session, incident)
         changed = await _what_changed(session, triage)
     if incident.channel_id is None:
         raise ChatError("channel_missing", "the incident channel is not open yet", retryable=True)
@@ -233,6 +235,7 @@ async def refresh_triage_card(rt: Runtime, job: Job) -> None:
         checked,
         views,
         severity=incident.severity,
+        recent=recent,
         model_failure_detail=failure,
         what_changed=changed,
     )
@@ -258,6 +261,34 @@ async def _what_changed(session: AsyncSession, triage: TriageRow) -> list[str]:
         if event.data.get("triage_id") == triage.id:
             return [str(line) for line in event.data.get("what_changed", [])]
     return []
+
+
+async def _recent_changes(
+    rt: Runtime, session: AsyncSession, incident: IncidentRow
+) -> card.RecentChanges:
+    """The service's changes since the lookback before the incident, newest first."""
+    lookback = rt.settings.triage_change_lookback_minutes
+    rows = await recent_changes(
+        session,
+        service=incident.service,
+        environment=incident.environment,
+        since=incident.triggered_at - timedelta(minutes=lookback),
+        until=rt.clock(),
+        limit=card.MAX_CHANGES_SHOWN + 1,
+    )
+    return card.RecentChanges(
+        lookback,
+        tuple(
+            card.ChangeView(
+                kind=row.kind,
+                description=row.description,
+                at=row.at,
+                pointer=row.pointer,
+                actor=row.actor,
+            )
+            for row in rows
+        ),
+    )
 
 
 async def _failure_detail(session: AsyncSession, triage: TriageRow) -> str:
