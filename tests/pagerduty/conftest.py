@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from integrations.common.tls import TestTls, make_test_tls
+from integrations.pagerduty.emulator import PagerDutyServer
 from integrations.pagerduty.pager import PagerDutyPager, build_pager
 from integrations.pagerduty.pager_config import PagerDutyPagerConfig
-from tests.support.pagerduty_server import PagerDutyServer
-from tests.support.tls import TestTls, make_test_tls
 
 ROUTING_KEY = "R0ut1ngKeyS3cretAbCdEf0123456789"  # 32 characters, as PagerDuty issues them
 API_TOKEN = "u+Tok3nS3cret-xyzzy"

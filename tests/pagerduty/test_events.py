@@ -8,9 +8,9 @@ import pytest
 
 from bot.ports.adapters import AdapterError
 from bot.ports.pager import Page
+from integrations.pagerduty.emulator import PagerDutyServer
 from integrations.pagerduty.pager import PagerDutyPager
 from tests.pagerduty.conftest import ROUTING_KEY, MakePager
-from tests.support.pagerduty_server import PagerDutyServer
 
 T0 = datetime(2026, 3, 1, 12, 30, 15, 250000, tzinfo=UTC)
 

@@ -11,10 +11,10 @@ import pytest
 
 from bot.ports.adapters import AdapterError
 from integrations.pagerduty.client import PagerDutyError
+from integrations.pagerduty.emulator import PagerDutyServer
 from integrations.pagerduty.pager import PagerDutyPager
 from tests.pagerduty.conftest import MakePager
 from tests.pagerduty.test_events import T0, make_page
-from tests.support.pagerduty_server import PagerDutyServer
 
 
 @pytest.mark.parametrize("max_attempts", [1, 3, 5])

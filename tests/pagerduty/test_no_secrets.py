@@ -11,10 +11,10 @@ import pytest
 from pydantic import ValidationError
 
 from bot.ports.adapters import AdapterError
+from integrations.pagerduty.emulator import PagerDutyServer
 from integrations.pagerduty.pager_config import PagerDutyPagerConfig
 from tests.pagerduty.conftest import API_TOKEN, ROUTING_KEY, MakePager
 from tests.pagerduty.test_events import T0, make_page
-from tests.support.pagerduty_server import PagerDutyServer
 
 SECRETS = (ROUTING_KEY, API_TOKEN)
 LOGGERS = ("", "pagerduty", "httpx2", "httpcore2", "urllib3", "requests", "aiohttp", "asyncio")

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.ports.adapters import AdapterError, NotReady
+from integrations.pagerduty.emulator import REST_ACCEPT, PagerDutyServer, RecordedRequest
 from integrations.pagerduty.pager import PagerDutyPager
 from tests.pagerduty.conftest import API_TOKEN, FROM_EMAIL, MakePager
 from tests.pagerduty.test_events import T0, make_page
-from tests.support.pagerduty_server import REST_ACCEPT, PagerDutyServer, RecordedRequest
 
 
 def only(server: PagerDutyServer, route: str) -> list[RecordedRequest]:

@@ -9,7 +9,7 @@ import pytest
 
 from bot.ports.ticketing import TicketDraft
 from integrations.servicenow import ServiceNowConfig, ServiceNowTicketing
-from tests.support.servicenow_server import ServiceNowServer
+from integrations.servicenow.emulator import ServiceNowServer
 
 
 def make_config(server: ServiceNowServer, **overrides: Any) -> ServiceNowConfig:

@@ -11,8 +11,8 @@ import pytest
 import requests
 
 from integrations.servicenow.client import ServiceNowError, TableClient, classify
+from integrations.servicenow.emulator import ServiceNowServer
 from tests.servicenow.conftest import make_config
-from tests.support.servicenow_server import ServiceNowServer
 
 
 def http_error(status: int, headers: dict[str, str] | None = None) -> requests.HTTPError:

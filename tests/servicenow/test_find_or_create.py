@@ -6,8 +6,8 @@ import pytest
 
 from bot.ports.adapters import AdapterError
 from integrations.servicenow import ServiceNowTicketing
+from integrations.servicenow.emulator import ServiceNowServer
 from tests.servicenow.conftest import draft, make_config
-from tests.support.servicenow_server import ServiceNowServer
 
 
 async def test_creates_the_incident_with_mapped_fields(server: ServiceNowServer) -> None:

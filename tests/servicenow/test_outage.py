@@ -6,8 +6,8 @@ import pytest
 
 from bot.ports.adapters import AdapterError, NotReady
 from integrations.servicenow import ServiceNowTicketing
+from integrations.servicenow.emulator import FaultKind, ServiceNowServer
 from tests.servicenow.conftest import draft, make_config
-from tests.support.servicenow_server import FaultKind, ServiceNowServer
 
 
 class RecordedSleep:

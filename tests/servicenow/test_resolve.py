@@ -7,8 +7,8 @@ import pytest
 from bot.ports.adapters import AdapterError
 from bot.ports.ticketing import TicketRef
 from integrations.servicenow import ServiceNowTicketing
+from integrations.servicenow.emulator import ServiceNowServer
 from tests.servicenow.conftest import draft, make_config
-from tests.support.servicenow_server import ServiceNowServer
 
 PREFIX = "Resolved from the smokejumper incident channel.\n\n"
 

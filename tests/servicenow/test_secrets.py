@@ -10,8 +10,8 @@ import pytest
 from bot.ports.adapters import AdapterError
 from integrations.servicenow import ServiceNowTicketing
 from integrations.servicenow.client import TableClient
+from integrations.servicenow.emulator import ServiceNowServer
 from tests.servicenow.conftest import draft, make_config
-from tests.support.servicenow_server import ServiceNowServer
 
 WRONG_PASSWORD = "wr0ng-but-still-secret"
 LIBRARY_LOGGERS = ("urllib3", "requests", "pysnow", "integrations.servicenow")

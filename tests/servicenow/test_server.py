@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from tests.support.servicenow_server import ServiceNowServer
+from integrations.servicenow.emulator import ServiceNowServer
 
 
 @pytest.fixture

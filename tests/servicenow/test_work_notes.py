@@ -8,8 +8,8 @@ from bot.ports.adapters import AdapterError
 from bot.ports.ticketing import TicketRef
 from integrations.servicenow import ServiceNowTicketing
 from integrations.servicenow.adapter import batch_marker
+from integrations.servicenow.emulator import ServiceNowServer
 from tests.servicenow.conftest import draft
-from tests.support.servicenow_server import ServiceNowServer
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ from bot.domain.events import EventKind
 from bot.tickets.draft import latest_report
 from bot.tickets.requests import request_ticket
 from integrations.servicenow import ServiceNowConfig, ServiceNowTicketing
+from integrations.servicenow.emulator import ServiceNowServer
 from integrations.slack.emulator import SlackEmulator
 from tests.support.database import DatabaseTarget
 from tests.support.harness import stop_harness
-from tests.support.servicenow_server import ServiceNowServer
 from tests.tickets.support import (
     OUTAGE_TEXT,
     RECOVERY_TEXT,

@@ -19,7 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.support.tls import TestTls
+from integrations.common.tls import TestTls
 
 ROUTES = ("enqueue", "incidents", "notes", "abilities")
 REST_ACCEPT = "application/vnd.pagerduty+json;version=2"

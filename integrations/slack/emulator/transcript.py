@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Literal
 
 from .blocktext import render_blocks
 from .models import EventKind, TimelineEvent
@@ -14,12 +15,37 @@ _EXCERPT = 60
 _TOKEN = re.compile(r"<([@#!])([^>|]+)(?:\|([^>]*))?>|<(https?://[^>|]+)(?:\|([^>]*))?>")
 
 
-def render_transcript(state: WorkspaceState) -> str:
-    """Every recorded event in order, one line each (message bodies indented below)."""
+def render_transcript(state: WorkspaceState, *, edits: Literal["full", "changes"] = "full") -> str:
+    """Every recorded event in order, one line each (message bodies indented below).
+
+    With `edits="changes"` an edited message shows only the lines that differ from its
+    previous version: a card edited ten times stays readable in a terminal.
+    """
     lines: list[str] = []
+    seen: dict[tuple[str | None, str | None], list[str]] = {}
     for event in state.timeline:
-        lines.extend(_render(state, event))
+        key = (event.channel_id, event.ts)
+        if event.kind is EventKind.MESSAGE_EDITED and edits == "changes" and key in seen:
+            lines.extend(_render_changes(state, event, seen[key]))
+        else:
+            lines.extend(_render(state, event))
+        if event.kind in (EventKind.MESSAGE, EventKind.MESSAGE_EDITED):
+            seen[key] = _body(state, event)
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _render_changes(state: WorkspaceState, event: TimelineEvent, before: list[str]) -> list[str]:
+    who = f"@{state.user_name(event.actor)}"
+    where = _where(state, event.channel_id)
+    body = _body(state, event)
+    title = next((line for line in body if line.startswith("==")), body[0] if body else "")
+    previous = set(before)
+    changed = [line for line in body if line not in previous]
+    gone = len([line for line in before if line not in set(body)])
+    head = f'{where} {who} edited "{title.strip("= ")}"'
+    if not changed:
+        return [f"{head} ({gone} line(s) removed)" if gone else f"{head} (no visible change)"]
+    return [f"{head}:", *(f"{INDENT}{line}" for line in changed)]
 
 
 def humanizer(state: WorkspaceState) -> Callable[[str], str]:
