@@ -26,9 +26,15 @@ from integrations.kubernetes.changes import (
 )
 from integrations.kubernetes.client import ADAPTER_NAME, KubernetesClient, build_api_client
 from integrations.kubernetes.config import KubernetesConfig
-from integrations.kubernetes.diagnostics import diagnostics_details
+from integrations.kubernetes.diagnostics import LOG_PREFIX, diagnostics_details, events_summary
 from integrations.kubernetes.marker import marker_annotations, recorded_result
 from integrations.kubernetes.owners import PodOwners
+from integrations.kubernetes.pods import (
+    ContainerState,
+    container_states,
+    log_tail,
+    restarts_summary,
+)
 from integrations.kubernetes.rollout import (
     label_selector,
     owned_replica_sets,
@@ -222,13 +228,43 @@ class KubernetesRemediator:
             events,
             event_limit=self._config.diagnostics_event_limit,
         )
+        states = await self._pod_states(ref, deployment, problems)
+        details["restarts"] = restarts_summary(states)
+        details["restart_count"] = str(sum(state.restarts for state in states))
+        crashed = [state for state in states if state.crashed]
+        if crashed:
+            last = crashed[0]
+            details["last_termination"] = f"{last.reason or 'unknown'}" + (
+                f", exit code {last.exit_code}" if last.exit_code is not None else ""
+            )
+            pod_events = await self._events_of(ref, "Pod", last.pod, problems)
+            details["pod_events"] = events_summary(
+                pod_events, self._config.diagnostics_event_limit
+            )[0]
+        for state in crashed[: self._config.diagnostics_log_containers]:
+            try:
+                text = await self._client.previous_log(
+                    ref.namespace,
+                    state.pod,
+                    state.container,
+                    tail_lines=self._config.diagnostics_log_lines,
+                    limit_bytes=self._config.diagnostics_log_bytes,
+                )
+            except AdapterError as exc:
+                problems.append(f"previous log of {state.pod}/{state.container} ({exc.code})")
+                continue
+            details[f"{LOG_PREFIX}{state.pod}/{state.container}"] = log_tail(
+                text, self._config.diagnostics_log_bytes
+            )
         if problems:
             details["problems"] = "; ".join(problems)
         status = rollout_status(deployment)
         summary = (
             f"collected diagnostics for deployment {ref}: {status.summary}; "
             f"{len(replica_sets)} ReplicaSets, {len(events)} events "
-            f"({details['warning_events']} warnings)"
+            f"({details['warning_events']} warnings); "
+            f"{details['restart_count']} container restarts"
+            + (f", last terminated {details['last_termination']}" if crashed else "")
         )
         return ExecutionResult(summary=summary, details=details)
 
@@ -254,12 +290,51 @@ class KubernetesRemediator:
             events.extend(event for event in listed if _involves(event, kind, name))
         return events
 
+    async def _pod_states(
+        self, ref: DeploymentRef, deployment: JsonObject, problems: list[str]
+    ) -> list[ContainerState]:
+        selector = label_selector(deployment)
+        try:
+            pods = await self._client.list_pods(ref.namespace, selector)
+        except AdapterError as exc:
+            problems.append(f"pods unavailable ({exc.code})")
+            return []
+        # Filtered here too: a selector is a request, and only the workload's pods count.
+        wanted = _selector_labels(deployment)
+        return container_states(
+            [p for p in pods if wanted.items() <= _labels(p).items()] if wanted else pods
+        )
+
+    async def _events_of(
+        self, ref: DeploymentRef, kind: str, name: str, problems: list[str]
+    ) -> list[JsonObject]:
+        selector = f"involvedObject.kind={kind},involvedObject.name={name}"
+        try:
+            listed = await self._client.list_events(ref.namespace, selector)
+        except AdapterError as exc:
+            problems.append(f"{kind} events unavailable ({exc.code})")
+            return []
+        return [event for event in listed if _involves(event, kind, name)]
+
     def _result_target(self, request: ActionRequest, result: ExecutionResult) -> DeploymentRef:
         namespace = result.details.get("namespace")
         name = result.details.get("deployment")
         if namespace and name:
             return checked_ref(namespace, name)
         return request_target(self._config, request)
+
+
+def _labels(obj: JsonObject) -> dict[str, str]:
+    metadata = obj.get("metadata")
+    labels = metadata.get("labels") if isinstance(metadata, Mapping) else None
+    return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, Mapping) else {}
+
+
+def _selector_labels(deployment: JsonObject) -> dict[str, str]:
+    spec = deployment.get("spec")
+    selector = spec.get("selector") if isinstance(spec, Mapping) else None
+    labels = selector.get("matchLabels") if isinstance(selector, Mapping) else None
+    return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, Mapping) else {}
 
 
 def _involves(event: JsonObject, kind: str, name: str) -> bool:

@@ -27,6 +27,8 @@ USER_AGENT = "smokejumper-kubernetes"
 _DEPLOYMENT_PATH = "/apis/apps/v1/namespaces/{namespace}/deployments/{name}"
 _REPLICA_SETS_PATH = "/apis/apps/v1/namespaces/{namespace}/replicasets"
 _EVENTS_PATH = "/api/v1/namespaces/{namespace}/events"
+_PODS_PATH = "/api/v1/namespaces/{namespace}/pods"
+_POD_LOG_PATH = "/api/v1/namespaces/{namespace}/pods/{name}/log"
 
 
 class _DropResponseBodies(logging.Filter):
@@ -153,6 +155,56 @@ class KubernetesClient:
             query=[("fieldSelector", field_selector)],
         )
         return _items(listing)
+
+    async def list_pods(self, namespace: str, label_selector: str | None) -> list[dict[str, Any]]:
+        query = [("labelSelector", label_selector)] if label_selector else []
+        listing = await self._call(
+            "GET",
+            _PODS_PATH,
+            f"list pods in {namespace}",
+            path_params={"namespace": namespace},
+            query=query,
+        )
+        return _items(listing)
+
+    async def previous_log(
+        self, namespace: str, pod: str, container: str, *, tail_lines: int, limit_bytes: int
+    ) -> str:
+        """The last lines the container's previous (crashed) instance wrote, bounded."""
+        operation = f"read previous log of {namespace}/{pod}/{container}"
+        query = [
+            ("container", container),
+            ("previous", "true"),
+            ("tailLines", str(tail_lines)),
+            ("limitBytes", str(limit_bytes)),
+        ]
+        error: AdapterError
+        try:
+            # Raw bytes: a log is text, never JSON to be deserialized.
+            response = await self._api.call_api(
+                _POD_LOG_PATH,
+                "GET",
+                path_params={"namespace": namespace, "name": pod},
+                query_params=query,
+                header_params={"Accept": "text/plain"},
+                auth_settings=["BearerToken"],
+                _return_http_data_only=True,
+                _preload_content=False,
+                _request_timeout=self._timeout,
+            )
+            status = int(response.status)
+            # Unloaded responses are not checked by the library: an error is ours to see.
+            body: bytes = await response.content.read(limit_bytes) if status < 400 else b""
+            response.release()
+            if status >= 400:
+                raise ApiException(status=status)
+        except ApiException as exc:
+            error = from_status(int(exc.status or 0), operation)
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            error = from_transport(exc, operation)
+        else:
+            return body.decode("utf-8", errors="replace")
+        raise error
 
     async def _call(
         self,

@@ -91,6 +91,10 @@ class KubernetesConfig(BaseModel):
     max_replicas_ceiling: int = Field(default=20, ge=1, le=1000)
     max_scale_factor: float = Field(default=2.0, ge=1.0, le=10.0)
     diagnostics_event_limit: int = Field(default=10, ge=0, le=50)
+    # Previous logs of crashed containers: how many containers, and how much of each.
+    diagnostics_log_containers: int = Field(default=3, ge=0, le=10)
+    diagnostics_log_lines: int = Field(default=50, ge=1, le=500)
+    diagnostics_log_bytes: int = Field(default=4000, ge=256, le=32768)
 
     @field_validator("namespace_template", "deployment_template")
     @classmethod

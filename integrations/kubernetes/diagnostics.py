@@ -19,6 +19,8 @@ MAX_VALUE_CHARS = 1200
 MAX_EVENTS_CHARS = 2000
 MAX_EVENT_MESSAGE_CHARS = 120
 MAX_REPLICA_SETS = 5
+# Details keys of previous container logs: "log:<pod>/<container>".
+LOG_PREFIX = "log:"
 
 
 def _mapping(value: Any) -> JsonObject:

@@ -19,6 +19,7 @@ TOKEN = "sk8s-test-token-9f2c4e71d0"
 DEPLOYMENTS = resource("apps", "v1", "deployments")
 REPLICA_SETS = resource("apps", "v1", "replicasets")
 EVENTS = resource("", "v1", "events")
+PODS = resource("", "v1", "pods")
 DEPLOYMENT_UID = "0b7f6c2e-2a52-4d6f-9a8e-5a3b1f7d9c10"
 NOW = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
 WRITE_METHODS = frozenset({"PATCH", "PUT", "POST", "DELETE"})
@@ -27,7 +28,7 @@ WRITE_METHODS = frozenset({"PATCH", "PUT", "POST", "DELETE"})
 @pytest.fixture
 async def cluster() -> AsyncIterator[KubernetesEmulator]:
     async with KubernetesEmulator() as emulator, Server(emulator):
-        for name in ("apps/v1/deployments", "apps/v1/replicasets", "v1/events"):
+        for name in ("apps/v1/deployments", "apps/v1/replicasets", "v1/events", "v1/pods"):
             emulator.resources[name] = {}
         # A real API server refuses a request without the cluster's bearer token.
         emulator[lambda request: request.headers.get("Authorization") != f"Bearer {TOKEN}"] << (

@@ -11,6 +11,7 @@ from integrations.kubernetes.adapter import KubernetesRemediator
 from integrations.kubernetes.diagnostics import MAX_EVENTS_CHARS, MAX_VALUE_CHARS
 from tests.kubernetes.conftest import (
     EVENTS,
+    PODS,
     action_request,
     make_deployment,
     make_replica_set,
@@ -114,7 +115,7 @@ async def test_diagnostics_summarise_status_history_and_events(
     )
     assert result.summary == (
         "collected diagnostics for deployment prod/payments: deployment prod/payments exceeded "
-        "its progress deadline; 2 ReplicaSets, 2 events (1 warnings)"
+        "its progress deadline; 2 ReplicaSets, 2 events (1 warnings); 0 container restarts"
     )
     selectors = [r.params.get("fieldSelector") for r in degraded if r.url.path.endswith("/events")]
     assert selectors == [
@@ -176,3 +177,88 @@ async def test_diagnostics_have_nothing_to_roll_back(
     undone = await remediator.rollback(action_request(DIAGNOSTICS), result)
     assert "nothing to roll back" in undone.summary
     assert writes(degraded) == []
+
+
+def crashed_pod(name: str, restarts: int, *, app: str = "payments") -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": "prod", "labels": {"app": app}},
+        "status": {
+            "containerStatuses": [
+                {
+                    "name": "api",
+                    "restartCount": restarts,
+                    "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+                    "lastState": {
+                        "terminated": {
+                            "reason": "OOMKilled",
+                            "exitCode": 137,
+                            "finishedAt": "2025-03-14T09:25:00Z",
+                        }
+                    },
+                },
+                {"name": "sidecar", "restartCount": 0, "state": {"running": {}}},
+            ]
+        },
+    }
+
+
+def served_log(text: str) -> Any:
+    """The log endpoint as the API server answers: the last tailLines, at most limitBytes."""
+
+    def answer(request: Any) -> bytes:
+        lines = text.splitlines(keepends=True)[-int(request.params["tailLines"]) :]
+        return "".join(lines).encode()[: int(request.params["limitBytes"])]
+
+    return answer
+
+
+async def test_crashed_containers_give_restarts_termination_and_previous_logs(
+    degraded: KubernetesEmulator, remediator: KubernetesRemediator
+) -> None:
+    for pod in (
+        crashed_pod("payments-h3abc-zz", 7),
+        crashed_pod("payments-h3abc-yy", 2),
+        crashed_pod("checkout-1-aa", 40, app="checkout"),
+    ):
+        degraded.objects[PODS, "prod", pod["metadata"]["name"]] = pod
+    long_log = (
+        "".join(f"line {i}: allocating buffer\n" for i in range(2000)) + "fatal: out of memory\n"
+    )
+    degraded[lambda r: r.url.path.endswith("/log")] << served_log(long_log)
+
+    result = await remediator.execute(action_request(DIAGNOSTICS))
+
+    details = result.details
+    assert details["restart_count"] == "9"  # checkout's pod is not this workload's
+    assert details["restarts"].startswith(
+        "payments-h3abc-zz/api: 7 restarts, last terminated OOMKilled (exit 137) at "
+        "2025-03-14T09:25:00Z, now CrashLoopBackOff; payments-h3abc-yy/api: 2 restarts"
+    )
+    assert details["last_termination"] == "OOMKilled, exit code 137"
+    assert "BackOff" in details["pod_events"]
+    log = details["log:payments-h3abc-zz/api"]
+    assert log.endswith("fatal: out of memory") and len(log) <= 4000 + 2
+    assert "log:payments-h3abc-zz/sidecar" not in details  # it never crashed
+    [first, *_] = [r for r in degraded if r.url.path.endswith("/log")]
+    assert first.params == {
+        "container": "api",
+        "previous": "true",
+        "tailLines": "50",
+        "limitBytes": "4000",
+    }
+    assert "9 container restarts, last terminated OOMKilled, exit code 137" in result.summary
+    assert writes(degraded) == []
+
+
+async def test_unreadable_logs_degrade_instead_of_failing(
+    degraded: KubernetesEmulator, remediator: KubernetesRemediator
+) -> None:
+    degraded.objects[PODS, "prod", "payments-h3abc-zz"] = crashed_pod("payments-h3abc-zz", 3)
+    degraded[lambda r: r.url.path.endswith("/log")] << KubernetesError(
+        status=403, reason="Forbidden", message="logs are off limits"
+    )
+    result = await remediator.execute(action_request(DIAGNOSTICS))
+    assert "previous log of payments-h3abc-zz/api (forbidden)" in result.details["problems"]
+    assert result.details["restart_count"] == "3"
