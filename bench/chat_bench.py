@@ -76,8 +76,9 @@ async def model_reader() -> AsyncIterator[tuple[str, Reader]]:
     """The configured model, or the local OpenAI-compatible server, driving tool calls."""
     from pydantic import SecretStr
 
+    from bot.chat.conversation import MAX_SECONDS, MAX_STEPS, TOKENS_PER_CONVERSATION
+    from bot.chat.ports import ModelBudget
     from integrations.llm.chat import OpenAIChatReader
-    from integrations.llm.client import build_client
     from integrations.llm.config import LlmConfig, from_env
 
     config = from_env(os.environ)
@@ -90,20 +91,20 @@ async def model_reader() -> AsyncIterator[tuple[str, Reader]]:
         config = LlmConfig(
             api_key=SecretStr("sk-bench-local"), base_url=server.base_url, model="local-tools"
         )
-    chat = OpenAIChatReader(build_client(config), config)
+    chat = OpenAIChatReader(config)
+    budget = ModelBudget(MAX_STEPS, TOKENS_PER_CONVERSATION, MAX_SECONDS, time.monotonic)
 
     async def tool(parsed: Parsed) -> str:
         return f"(the record's answer on {parsed.intent.value})"
 
     async def read(text: str) -> Parsed:
-        reading = await chat.read(text, tool)
-        return reading.parsed if reading is not None else Parsed(Intent.UNKNOWN)
+        reading = await chat.read(text, tool, budget)
+        return reading.parsed or Parsed(Intent.UNKNOWN)
 
     label = "local" if server is not None else "model"
     try:
         yield label, read
     finally:
-        await chat.aclose()
         if server is not None:
             await server.stop()
 

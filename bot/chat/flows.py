@@ -18,10 +18,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.autonomy.flows import freeze_flow
 from bot.chat import answers, audit, strategist, views
 from bot.chat.answers import Finding
+from bot.chat.conversation import Conversation, converse
 from bot.chat.intents import QUESTIONS, Intent, Parsed
+from bot.chat.model_reply import model_facts, model_reply
 from bot.chat.parser import incident_reference, parse
-from bot.chat.ports import OnCallLookup, ThreadReplies
+from bot.chat.ports import ChatModel, OnCallLookup, ThreadReplies
 from bot.chat.record import IncidentRecord, load_record
+from bot.chat.reply import Reply
 from bot.chat.safety import problems
 from bot.domain.events import EventKind
 from bot.domain.lifecycle import OPEN_STATUSES
@@ -67,22 +70,14 @@ class Incoming:
         return self.channel_type == "im"
 
 
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """What to post, and why (for the audit)."""
-
-    text: str
-    blocks: list[dict[str, Any]]
-    citations: tuple[str, ...] = ()
-    source: str = "parser"
-
-
 class ChatService:
     """Answers mentions, thread replies on the bot's cards and DMs naming an incident."""
 
-    def __init__(self, rt: Runtime, threads: ThreadReplies) -> None:
+    def __init__(self, rt: Runtime, threads: ThreadReplies, model: ChatModel | None = None) -> None:
         self.rt = rt
         self.threads = threads
+        # With a model, questions are read through its tool calls; the parser stands in.
+        self.model = model
         self._bot_user: str | None = None
 
     async def bot_mention(self) -> str:
@@ -151,16 +146,30 @@ class ChatService:
 
     async def _answer(self, message: Incoming, incident: IncidentRow | None) -> None:
         correlation_id = uuid.uuid4().hex
+        # A model takes seconds: the thread sees "looking…" at once, edited with the answer.
+        looking = await self._looking(message) if self.model and incident is not None else None
         try:
             reply = await self._reply_for(message, incident, correlation_id)
         except Exception:
             # The user gets a sentence, never a traceback; the log keeps the detail.
             log.exception("chat reply to %s in %s failed", message.user, message.channel)
             reply = Reply(FAILED, [views.section(FAILED)])
-        await self._post(message, reply)
+        await self._post(message, reply, looking)
 
-    async def _post(self, message: Incoming, reply: Reply) -> None:
+    async def _looking(self, message: Incoming) -> str | None:
         try:
+            return await self.threads.reply(
+                message.channel, message.thread, views.LOOKING, [views.section(views.LOOKING)]
+            )
+        except ChatError as exc:
+            log.warning("looking… in %s not posted: %s", message.channel, exc.code)
+            return None
+
+    async def _post(self, message: Incoming, reply: Reply, looking: str | None = None) -> None:
+        try:
+            if looking is not None:
+                await self.threads.edit(message.channel, looking, reply.text, reply.blocks)
+                return
             await self.threads.reply(message.channel, message.thread, reply.text, reply.blocks)
         except ChatError as exc:
             log.warning("chat reply in %s not posted: %s", message.channel, exc.code)
@@ -175,22 +184,61 @@ class ChatService:
             record = await self._record(session, incident)
             known = await self._known_services(session, record)
         parsed = parse(message.text, known)
+        talk = None
+        if self.model is not None:
+            talk = await converse(self.rt, self.model, record, message.text, self.on_call)
+        read = talk.reading.parsed if talk is not None else None
+        used = read or parsed
         async with self.rt.sessions() as session, session.begin():
             audit.step(
                 session,
                 EventKind.CHAT_PARSED,
-                f"Parsed <@{message.user}>'s message as {parsed.intent.value}",
+                f"Parsed <@{message.user}>'s message as {used.intent.value} ({used.source})",
                 incident_id=incident.id,
                 correlation_id=correlation_id,
                 at=self.rt.clock(),
                 given=message.text,
-                produced=parsed.as_dict(),
-                parsed=parsed.as_dict(),
+                produced=used.as_dict(),
+                parsed=used.as_dict(),
+                parser=parsed.as_dict(),
+                model=model_facts(self.model, talk),
                 user=message.user,
                 ts=message.ts,
             )
-        reply = await self._respond(message, record, parsed, correlation_id)
+        if talk is not None and read is not None and talk.reading.answer and not read.is_request:
+            reply = await self._model_answer(message, record, talk, parsed, correlation_id)
+        else:
+            reply = await self._respond(message, record, used, correlation_id)
         return await self._checked(message, record, reply, correlation_id)
+
+    async def _model_answer(
+        self,
+        message: Incoming,
+        record: IncidentRecord,
+        talk: Conversation,
+        parsed: Parsed,
+        correlation_id: str,
+    ) -> Reply:
+        """The model's answer if it passes the safety check; else the parser's, and why."""
+        reply = model_reply(talk)
+        users = record.allowed_users() | {message.user}
+        found = problems(views.all_text(reply.text, reply.blocks), users, record.allowed_links())
+        if not found:
+            return reply
+        async with self.rt.sessions() as session, session.begin():
+            audit.step(
+                session,
+                EventKind.CHAT_MODEL_REJECTED,
+                f"The model's answer to <@{message.user}> was replaced: {'; '.join(found)}",
+                incident_id=record.number,
+                correlation_id=correlation_id,
+                at=self.rt.clock(),
+                given={"message": message.text, "tools": list(talk.reading.tools)},
+                produced=talk.reading.answer,
+                reasons=found,
+                model=getattr(self.model, "model", ""),
+            )
+        return await self._respond(message, record, parsed, correlation_id)
 
     async def _respond(
         self, message: Incoming, record: IncidentRecord, parsed: Parsed, correlation_id: str

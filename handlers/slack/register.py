@@ -6,6 +6,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.approvals.directory import GroupDirectory
 from bot.chat.flows import ChatService
+from bot.chat.setup import chat_model
 from bot.runtime import Runtime
 from handlers.slack.actions import register_actions
 from handlers.slack.commands import register_commands
@@ -26,7 +27,7 @@ def register_slack(app: AsyncApp, rt: Runtime) -> None:
     register_actions(app, rt, directory)
     register_console(app, rt, directory)
     register_paging(app, rt)
-    chat = ChatService(rt, SlackThreads(app.client))
+    chat = ChatService(rt, SlackThreads(app.client), chat_model(rt.settings))
     register_events(app, rt, chat)
     register_reactions(app, rt)
     register_storm_actions(app, rt)

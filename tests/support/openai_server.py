@@ -119,6 +119,10 @@ class OpenAIServer:
         self._runner = runner
         self._port = int(runner.addresses[0][1])
 
+    def release(self) -> None:
+        """Let every slow answer held so far (and any later one) go out now."""
+        self._release.set()
+
     async def stop(self) -> None:
         # Lets a slow answer still in progress finish, so shutdown does not wait on it.
         self._release.set()
