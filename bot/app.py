@@ -24,6 +24,8 @@ from bot.actions.setup import BuiltAdapters, build_adapters, load_adapters_file
 from bot.actions.verify import verify_job
 from bot.config import Settings
 from bot.console.commander import SET_TOPIC, set_topic_job
+from bot.diagnostics.flows import POST as DIAGNOSTICS_POST
+from bot.diagnostics.flows import post_diagnostics_job
 from bot.domain.clock import Clock, utcnow
 from bot.handoff.flows import request_handoff
 from bot.handoff.jobs import job_handlers as handoff_job_handlers
@@ -54,6 +56,7 @@ from integrations.llm import LlmConfig, build_summary_writer, build_triager
 from integrations.slack.adapter import SlackWorkspace
 from integrations.slack.client import build_web_client
 from integrations.slack.config import SlackConfig
+from integrations.slack.threads import SlackThreads
 from policies.policy import load_policy
 from policies.runbooks import load_runbooks, runbooks_version
 
@@ -151,6 +154,9 @@ class Smokejumper:
                 ),
                 jobs.POST_NOTE: lambda job: flows.post_note(self.runtime, job),
                 SET_TOPIC: lambda job: set_topic_job(self.runtime, job),
+                DIAGNOSTICS_POST: lambda job: post_diagnostics_job(
+                    self.runtime, SlackThreads(self.bolt.client), job
+                ),
                 triage_jobs.RUN_TRIAGE: lambda job: triage_flows.run_triage_job(self.runtime, job),
                 action_jobs.EXECUTE: lambda job: execute_job(self.runtime, job),
                 action_jobs.DESCRIBE: lambda job: describe_job(self.runtime, job),

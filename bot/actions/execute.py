@@ -18,6 +18,8 @@ from bot.actions.recovery import interrupted_after, mark_interrupted
 from bot.actions.states import ActionState
 from bot.actions.undo import run_once
 from bot.autonomy import load_freeze
+from bot.diagnostics.flows import DIAGNOSTICS
+from bot.diagnostics.flows import queue_post as queue_diagnostics_post
 from bot.domain.events import EventKind
 from bot.outbox import service as outbox
 from bot.outbox.service import Job
@@ -220,6 +222,8 @@ async def _succeeded(
         if _read_only(row.action):
             # Nothing changed, so there is nothing to watch recover.
             await actions.move(session, row.id, S.SUCCEEDED, S.VERIFIED, verified_at=now)
+            if row.action == DIAGNOSTICS:
+                await queue_diagnostics_post(session, row, job.correlation_id, now)
         else:
             await outbox.enqueue(
                 session,

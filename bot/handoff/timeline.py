@@ -156,6 +156,7 @@ DESCRIBE: dict[str, Describe] = {
     K.ESCALATED: _escalated,
     K.AUTONOMY_FROZEN: _as_logged("Autonomy frozen: "),
     K.HANDOFF_POSTED: _handoff,
+    K.DIAGNOSTICS_POSTED: _as_logged(""),
 }
 
 

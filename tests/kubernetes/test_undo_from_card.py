@@ -17,7 +17,9 @@ from bot.triage.card import APPROVE_ACTION_ID, UNDO_ACTION_ID
 from integrations.kubernetes.adapter import KubernetesRemediator
 from integrations.kubernetes.client import KubernetesClient, build_api_client
 from integrations.slack.emulator import SlackEmulator
+from tests.commands.slash import slash
 from tests.kubernetes.conftest import (
+    PODS,
     config_for,
     controller_step,
     make_deployment,
@@ -26,6 +28,7 @@ from tests.kubernetes.conftest import (
     seed_replica_sets,
     stored_deployment,
 )
+from tests.kubernetes.test_diagnostics import crashed_pod, served_log
 from tests.support.database import DatabaseTarget
 from tests.support.harness import (
     Harness,
@@ -156,3 +159,51 @@ async def test_a_restart_is_undone_from_the_card_and_the_revision_goes_back(
     # An undo is not offered twice.
     [card] = harness.triage_cards(channel.id)
     assert f'"value": "{restart.id}"' not in json.dumps(card.blocks)
+
+
+async def test_diagnostics_are_posted_in_the_triage_thread_and_kept(
+    rig: Harness, cluster: KubernetesEmulator
+) -> None:
+    harness = rig
+    seed_deployment(cluster, make_deployment(revision=3))
+    seed_replica_sets(cluster, make_replica_set(3, IMAGE.format(3)))
+    cluster.objects[PODS, "prod", "payments-h3abc-zz"] = crashed_pod("payments-h3abc-zz", 7)
+    log = "".join(f"step {i}\n" for i in range(500)) + "panic: nil map <@U0EVIL> ```\n"
+    cluster[lambda r: r.url.path.endswith("/log")] << served_log(log)
+    alert = generic_alert(
+        service="payments",
+        environment="prod",
+        summary="Pod payments-5d8f7c9b6d-x2x9z is crash looping",
+        labels=CRASH,
+    )
+    assert (await post_signed(harness, "/alerts/generic", alert)).status == 202
+    await harness.drain_due()
+    [incident] = await harness.incidents()
+    [diagnostics] = [r for r in await rows(harness) if r.action == "collect_diagnostics"]
+    value = f"{diagnostics.id}:{diagnostics.params_hash}"
+    for user in ("U0ALICE", "U0BOB")[: diagnostics.approvals_needed]:
+        await click(harness, incident, APPROVE_ACTION_ID, value, user)
+    await harness.drain_due()
+
+    assert incident.channel_id and incident.triage_card_ts
+    [reply] = [
+        m
+        for m in harness.emulator.state.messages_in(incident.channel_id)
+        if m.thread_ts == incident.triage_card_ts and m.ts != incident.triage_card_ts
+    ]
+    shown = json.dumps(reply.blocks)
+    assert len(reply.blocks) <= 50
+    assert all(len(b["text"]["text"]) <= 3000 for b in reply.blocks if b["type"] == "section")
+    assert "7 restarts, last terminated OOMKilled (exit 137)" in shown
+    assert "payments-h3abc-zz/api" in shown and "panic: nil map" in shown
+    assert "<@U0EVIL>" not in shown  # log text is data, never a mention
+    [posted] = [e for e in await harness.events(incident.id) if e.kind == "diagnostics.posted"]
+    assert posted.summary == (
+        "Diagnostics of prod/payments: 7 container restarts, last OOMKilled, exit code 137;"
+        " 1 previous log(s) kept"
+    )
+    # The handoff carries it.
+    await slash(harness, incident.channel_id, "handoff")
+    await harness.drain_due()
+    [handoff] = harness.messages_marked(incident.channel_id, "handoff-")
+    assert "Diagnostics of prod/payments: 7 container restarts" in json.dumps(handoff.blocks)

@@ -1,0 +1,1 @@
+"""What collect_diagnostics found, posted in the triage card's thread and kept in the log."""
