@@ -33,6 +33,8 @@ STATUS_CODES: dict[int, str] = {
 # Any 5xx is retryable too; every other status needs a fix on our side.
 RETRYABLE_STATUSES = frozenset({408, 429})
 DETAIL_LIMIT = 200
+# One page of on-call entries is plenty for a chat answer; the rest are later levels.
+ONCALLS_PAGE = 25
 
 
 class PagerDutyError(AdapterError):
@@ -307,6 +309,22 @@ class PagerDutyClient:
             lambda: rest.rpost(f"/incidents/{incident_id}/notes", json={"content": content}),
         )
         return str(note.get("id", "")) if isinstance(note, dict) else ""
+
+    async def oncalls(
+        self, *, escalation_policy_ids: list[str], schedule_ids: list[str]
+    ) -> list[dict[str, Any]]:
+        """REST `GET /oncalls`: the earliest on-call entry per user and level, one page."""
+        rest = self._require_rest()
+        params: dict[str, Any] = {"earliest": "true", "limit": ONCALLS_PAGE}
+        # The package appends the `[]` PagerDuty wants on array filters.
+        if escalation_policy_ids:
+            params["escalation_policy_ids"] = escalation_policy_ids
+        if schedule_ids:
+            params["schedule_ids"] = schedule_ids
+        found = await self._attempts("on-call lookup", lambda: rest.rget("/oncalls", params=params))
+        return (
+            [entry for entry in found if isinstance(entry, dict)] if isinstance(found, list) else []
+        )
 
     async def abilities(self) -> list[str]:
         """REST `GET /abilities`: proves the token works and the API is reachable."""

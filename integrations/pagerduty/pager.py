@@ -1,13 +1,18 @@
-"""`PagerDutyPager`: the Pager capability on PagerDuty Events API v2 and REST API v2."""
+"""`PagerDutyPager`: the Pager capability on PagerDuty Events API v2 and REST API v2.
+
+It also says who is on call (chat's `OnCallLookup`) when the REST API is configured.
+"""
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
 
+from bot.chat.ports import OnCall
 from bot.ports.adapters import AdapterError, NotReady
 from bot.ports.pager import Page
 from integrations.pagerduty.client import PagerDutyClient, Sleep
+from integrations.pagerduty.oncall import PagerDutyOnCall
 from integrations.pagerduty.pager_config import PagerDutyPagerConfig
 
 log = logging.getLogger(__name__)
@@ -43,6 +48,7 @@ class PagerDutyPager:
     def __init__(self, config: PagerDutyPagerConfig, client: PagerDutyClient) -> None:
         self._config = config
         self._client = client
+        self._oncall = PagerDutyOnCall(config, client)
 
     async def probe(self) -> None:
         """REST `GET /abilities` when a token is set; otherwise check the routing key's shape."""
@@ -111,6 +117,10 @@ class PagerDutyPager:
                 retryable=True,
             )
         await self._client.create_note(incident_id, note)
+
+    async def on_call(self, team: str) -> list[OnCall]:
+        """Who is on call for `team` (REST `GET /oncalls`); chat's `OnCallLookup`."""
+        return await self._oncall.on_call(team)
 
     async def aclose(self) -> None:
         """Release the HTTP connections."""

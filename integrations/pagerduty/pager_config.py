@@ -1,4 +1,4 @@
-"""PagerDuty paging settings: Events API v2 for pages, REST API v2 for notes."""
+"""PagerDuty paging settings: Events API v2 for pages, REST API v2 for notes and on-call."""
 
 from __future__ import annotations
 
@@ -32,6 +32,11 @@ class PagerDutyPagerConfig(BaseModel):
     max_attempts: int = Field(default=3, ge=1, le=10)
     backoff_seconds: float = Field(default=1.0, ge=0)  # first retry delay, doubled after
     max_backoff_seconds: float = Field(default=30.0, ge=0)  # cap, also on Retry-After
+    # Who is on call (REST GET /oncalls): a team's escalation policy or schedule id, and
+    # the policy asked about for a team not listed.
+    oncall_escalation_policies: dict[str, str] = Field(default_factory=dict)
+    oncall_schedules: dict[str, str] = Field(default_factory=dict)
+    oncall_default_escalation_policy: str | None = None
 
     @field_validator("events_url", "api_url")
     @classmethod

@@ -20,8 +20,9 @@ from typing import Any
 from aiohttp import web
 
 from integrations.common.tls import TestTls
+from integrations.pagerduty.emulator.oncalls import BadQuery, OnCallEntry, list_oncalls
 
-ROUTES = ("enqueue", "incidents", "notes", "abilities")
+ROUTES = ("enqueue", "incidents", "notes", "abilities", "oncalls")
 REST_ACCEPT = "application/vnd.pagerduty+json;version=2"
 SEVERITIES = ("critical", "error", "warning", "info")
 DEFAULT_WINDOW = timedelta(days=30)  # GET /incidents without since/date_range: about a month
@@ -121,6 +122,8 @@ class PagerDutyServer:
         self.create_incidents = create_incidents
         self.requests: list[RecordedRequest] = []
         self.incidents: list[Incident] = []
+        # Who is on call, per escalation policy level; tests and the sandbox fill it.
+        self.oncalls: list[OnCallEntry] = []
         self.dropped: list[dict[str, Any]] = []  # acks/resolves with no open alert
         self._pending: list[dict[str, Any]] = []
         self._faults: dict[str, deque[Fault]] = {route: deque() for route in ROUTES}
@@ -136,6 +139,7 @@ class PagerDutyServer:
         app.router.add_get("/incidents", self._list_incidents)
         app.router.add_post("/incidents/{id}/notes", self._create_note)
         app.router.add_get("/abilities", self._abilities)
+        app.router.add_get("/oncalls", self._list_oncalls)
         self._runner = web.AppRunner(app, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self._tls.server_context)
@@ -473,3 +477,13 @@ class PagerDutyServer:
         if refused is not None:
             return refused
         return web.json_response({"abilities": ["teams", "urgencies"]})
+
+    async def _list_oncalls(self, request: web.Request) -> web.Response:
+        await self._record("oncalls", request)
+        refused = self._rest_refusal(request) or await self._fault("oncalls")
+        if refused is not None:
+            return refused
+        try:
+            return web.json_response(list_oncalls(self.oncalls, request, self.url))
+        except BadQuery as exc:
+            return _rest_error(400, "Invalid Input Provided", 2001, str(exc))
