@@ -11,13 +11,20 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.actions.outcomes import past_outcomes
 from bot.changes.service import recent_changes
+from bot.diagnostics.render import LOG_PREFIX, diagnostics_summary
 from bot.domain.events import EventKind
 from bot.domain.lifecycle import OPEN_STATUSES
 from bot.domain.signals import Link, Severity, Signal, SignalStatus
 from bot.domain.subject import Subject
 from bot.incidents.service import incident_subject
-from bot.store.models import EventRow, IncidentRow, SignalRow
-from bot.triage.context import ChangeEvent, PastIncident, TriageContext, build_context
+from bot.store.models import ActionRow, EventRow, IncidentRow, SignalRow
+from bot.triage.context import (
+    ChangeEvent,
+    DiagnosticsFound,
+    PastIncident,
+    TriageContext,
+    build_context,
+)
 from policies.runbooks import ChangeKind, Runbook
 
 
@@ -30,6 +37,33 @@ class ContextLimits:
     max_past_incidents: int = 3
     change_lookback: timedelta = timedelta(hours=6)
     outcome_memory_days: int = 7
+
+
+async def _diagnostics(session: AsyncSession, incident_id: int) -> list[DiagnosticsFound]:
+    """The latest collect_diagnostics result of the incident, if one ran."""
+    found = await session.exec(
+        select(ActionRow)
+        .where(
+            ActionRow.incident_id == incident_id,
+            ActionRow.action == "collect_diagnostics",
+            ActionRow.state == "verified",
+        )
+        .order_by(col(ActionRow.id).desc())
+        .limit(1)
+    )
+    row = found.first()
+    if row is None:
+        return []
+    details = {str(k): str(v) for k, v in dict(row.result.get("details", {})).items()}
+    summary = diagnostics_summary(row.target, details)
+    if details.get("restarts"):
+        summary += f". {details['restarts']}"
+    logs = tuple(
+        (key.removeprefix(LOG_PREFIX), value)
+        for key, value in details.items()
+        if key.startswith(LOG_PREFIX)
+    )
+    return [DiagnosticsFound(pointer=f"action:{row.id}", summary=summary, logs=logs)]
 
 
 def signal_from_row(row: SignalRow) -> Signal:
@@ -172,6 +206,7 @@ async def assemble_context(
             for row in changes
         ],
         past_incidents=past,
+        diagnostics=await _diagnostics(session, incident.id),
         outcomes=await past_outcomes(
             session,
             incident_subject(incident),

@@ -55,6 +55,15 @@ class PastIncident:
 
 
 @dataclass(frozen=True, slots=True)
+class DiagnosticsFound:
+    """What a collect_diagnostics run read from the cluster (untrusted: logs are data)."""
+
+    pointer: str
+    summary: str
+    logs: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class TriageContext:
     """Everything one triage may look at; the incident's scope bounds every action."""
 
@@ -69,6 +78,8 @@ class TriageContext:
     runbooks_version: str = ""
     # How actions on this subject ended before (outcome memory).
     outcomes: tuple[PastOutcome, ...] = ()
+    # The incident's latest diagnostics, once collected (a re-triage sees them).
+    diagnostics: tuple[DiagnosticsFound, ...] = ()
 
     @property
     def scope(self) -> str:
@@ -112,6 +123,7 @@ def build_context(
     changes: Iterable[ChangeEvent] = (),
     past_incidents: Iterable[PastIncident] = (),
     outcomes: Iterable[PastOutcome] = (),
+    diagnostics: Iterable[DiagnosticsFound] = (),
 ) -> TriageContext:
     """A context with its runbook matches worked out."""
     return TriageContext(
@@ -124,6 +136,7 @@ def build_context(
         past_incidents=tuple(past_incidents),
         runbooks_version=runbooks_version,
         outcomes=tuple(outcomes),
+        diagnostics=tuple(diagnostics),
     )
 
 
@@ -221,6 +234,16 @@ def _blocks(context: TriageContext, cap: int) -> list[_Block]:
             for link in signal.links
         ]
         blocks.append(_Block("signals", "\n".join(lines), _brief(signal_pointer(signal))))
+    for found in context.diagnostics:
+        lines = [
+            f"- pointer: {_quote(found.pointer, _POINTER_CAP)}",
+            f"  summary: {_quote(found.summary, cap)}",
+        ]
+        lines += [
+            f"  previous log {_quote(where, 200)}: {_quote(text[-cap:], cap)}"
+            for where, text in found.logs
+        ]
+        blocks.append(_Block("diagnostics", "\n".join(lines), _brief(found.pointer)))
     for change in sorted(context.changes, key=lambda c: (c.at, c.pointer), reverse=True):
         lines = [
             f"- pointer: {_quote(change.pointer, _POINTER_CAP)} kind: {change.kind}"

@@ -12,8 +12,11 @@ from sqlmodel import col, select
 
 from bot.actions.registry import Adapters
 from bot.domain.clock import VirtualTime
+from bot.incidents import service as incidents_service
 from bot.store.models import ActionRow, IncidentRow
+from bot.triage.assemble import assemble_context
 from bot.triage.card import APPROVE_ACTION_ID, UNDO_ACTION_ID
+from bot.triage.context import render_untrusted
 from integrations.kubernetes.adapter import KubernetesRemediator
 from integrations.kubernetes.client import KubernetesClient, build_api_client
 from integrations.slack.emulator import SlackEmulator
@@ -202,6 +205,16 @@ async def test_diagnostics_are_posted_in_the_triage_thread_and_kept(
         "Diagnostics of prod/payments: 7 container restarts, last OOMKilled, exit code 137;"
         " 1 previous log(s) kept"
     )
+    # A triage from now on is given them, as delimited data.
+    async with harness.sessions() as session:
+        fresh = await incidents_service.get(session, incident.id)
+        assert fresh is not None
+        context = await assemble_context(
+            session, fresh, runbooks=[], runbooks_version="", now=harness.app.runtime.clock()
+        )
+    rendered = render_untrusted(context, 4000)
+    assert "## diagnostics" in rendered and f'"action:{diagnostics.id}"' in rendered
+    assert "panic: nil map" in rendered and "7 container restarts" in rendered
     # The handoff carries it.
     await slash(harness, incident.channel_id, "handoff")
     await harness.drain_due()
