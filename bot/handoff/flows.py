@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.actions.common import BOT_ACTOR
+from bot.console.commander import SET_TOPIC
 from bot.console.feedback import escalation_of, feedback_blocks
 from bot.domain.clock import utcnow
 from bot.domain.events import EventKind
@@ -22,6 +23,7 @@ from bot.handoff.build import build_handoff
 from bot.handoff.prose import with_summary
 from bot.handoff.render import notification_text, render_blocks, render_text
 from bot.incidents import service as incidents
+from bot.incidents.jobs import REFRESH_CARD
 from bot.outbox import service as outbox
 from bot.outbox.service import Job
 from bot.ports.adapters import AdapterError
@@ -105,6 +107,16 @@ async def post_handoff_job(rt: Runtime, job: Job) -> None:
     async with rt.sessions() as session, session.begin():
         if owner is not None:
             await incidents.set_fields(session, incident.id, owner=owner, updated_at=now)
+            # The new owner is the commander: the card and the channel topic say so.
+            for kind in (REFRESH_CARD, SET_TOPIC):
+                await outbox.enqueue(
+                    session,
+                    kind=kind,
+                    incident_id=incident.id,
+                    correlation_id=job.correlation_id,
+                    now=now,
+                    coalesce=True,
+                )
         eventlog.record(
             session,
             kind=EventKind.HANDOFF_POSTED,

@@ -122,6 +122,11 @@ async def test_a_responder_runs_the_incident_from_its_card(
     [card] = harness.incident_cards(channel.id)
     assert views.CARD_TICKET not in json.dumps(card.blocks)  # the ticket exists now
 
+    # A handoff names the new commander: the topic follows.
+    await slash(harness, channel.id, "handoff <@U0ALICE>")
+    await harness.drain()
+    assert "IC <@U0ALICE>" in harness.emulator.state.channels[channel.id].topic
+
     said = await press(harness, incident, views.CARD_RESOLVE, "U0ALICE")
     assert "resolved" in said["text"]
     await harness.drain()
