@@ -285,6 +285,8 @@ def server_env(api_url: str, database_url: str, schema: str | None) -> dict[str,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SMOKEJUMPER_SLACK_API_URL=api_url,
         SMOKEJUMPER_DATABASE_URL=database_url,
+        # The load posts without a token, as a trusted in-cluster Alertmanager might.
+        SMOKEJUMPER_ALERTMANAGER_ALLOW_UNAUTHENTICATED="true",
         PYTHONUNBUFFERED="1",
     )
     if schema:

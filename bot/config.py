@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     generic_webhook_secret: SecretStr | None = None
     pagerduty_webhook_secret: SecretStr | None = None
     alertmanager_token: SecretStr | None = None
+    # Without a token the Alertmanager route is closed unless this says it may be open.
+    alertmanager_allow_unauthenticated: bool = False
+    # Flood control, per alert source: one request, and per minute in this process.
+    max_alerts_per_request: int = Field(default=1000, gt=0)
+    max_alerts_per_minute: int = Field(default=12000, gt=0)
     announce_channel: str | None = None
     responders: Annotated[list[str], NoDecode] = Field(default_factory=list)
     environment: str = "production"
@@ -146,6 +151,8 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "settings"
-        env_name = _ENV_NAMES.get(field, f"SMOKEJUMPER_{field.upper()}")
+        # Read from the environment, a field with an alias is reported under the alias.
+        alias = field if field in _ENV_NAMES.values() else None
+        env_name = alias or _ENV_NAMES.get(field, f"SMOKEJUMPER_{field.upper()}")
         reason = first["msg"].removeprefix("Value error, ")
         raise ConfigError(f"{env_name} is invalid: {reason}") from None

@@ -6,11 +6,15 @@ from __future__ import annotations
 class IntakeError(Exception):
     """A client's mistake: status 4xx, a stable code and a message naming the problem."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        # Sent with the answer, e.g. Retry-After on 429.
+        self.headers = headers or {}
 
     def as_json(self) -> dict[str, str]:
         return {"error": self.code, "message": self.message}

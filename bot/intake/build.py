@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from bot.config import Settings
 from bot.domain.clock import Clock
+from bot.intake.budget import AlertBudget
 from bot.intake.pipeline import Pipeline
+from bot.intake.stages.admit import Admit
 from bot.intake.stages.echo import AttachEchoes
 from bot.intake.stages.group import Group
 from bot.intake.stages.incident import OpenOrUpdateIncident
@@ -20,9 +22,15 @@ from policies.policy import Policy
 def build_pipeline(
     settings: Settings, sessions: SessionFactory, clock: Clock, policy: Policy | None = None
 ) -> Pipeline:
-    """verify → parse → normalize → persist → echo → group → incident."""
+    """verify → parse → normalize → admit → persist → echo → group → incident."""
+    budget = AlertBudget(settings.max_alerts_per_request, settings.max_alerts_per_minute)
     return Pipeline(
-        request_stages=[Verify(), Parse(), Normalize(subject_rules(settings), settings.group_by)],
+        request_stages=[
+            Verify(),
+            Parse(),
+            Normalize(subject_rules(settings), settings.group_by),
+            Admit(budget),
+        ],
         database_stages=[Persist(), AttachEchoes(), Group(policy), OpenOrUpdateIncident(clock)],
         sessions=sessions,
     )

@@ -11,7 +11,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.signals import Signal
-from bot.ports.alerts import AlertSource
+from bot.ports.alerts import AlertSource, Rejected
 from policies.decisions import Reason
 
 
@@ -53,6 +53,8 @@ class IntakeContext:
     document: Any = None
     payload: Any = None
     outcomes: list[SignalOutcome] = field(default_factory=list)
+    # Alerts of the batch that were reported and skipped; the others are stored.
+    rejected: list[Rejected] = field(default_factory=list)
     session: AsyncSession | None = None
 
     def db(self) -> AsyncSession:
@@ -72,4 +74,5 @@ class IntakeContext:
             "signals": len(self.outcomes),
             "outcomes": counts,
             "incidents": incidents,
+            "rejected": [{"index": r.index, "reason": r.reason} for r in self.rejected],
         }

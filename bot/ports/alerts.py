@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -18,6 +18,14 @@ class NormalizeDefaults:
     received_at: datetime
 
 
+@dataclass(frozen=True)
+class Rejected:
+    """One alert of a batch that could not be taken; the rest of the batch still is."""
+
+    index: int
+    reason: str
+
+
 class AlertSource(Protocol):
     """One inbound alert format. Each method raises IntakeError on bad input."""
 
@@ -29,4 +37,6 @@ class AlertSource(Protocol):
 
     def check_fresh(self, payload: Any, now: datetime) -> None: ...
 
-    def normalize(self, payload: Any, defaults: NormalizeDefaults) -> list[Signal]: ...
+    def normalize(
+        self, payload: Any, defaults: NormalizeDefaults
+    ) -> Sequence[Signal | Rejected]: ...

@@ -12,7 +12,7 @@ from pydantic import SecretStr
 from bot.changes.models import ChangeItem, ChangeReport
 from bot.domain.errors import IntakeError
 from bot.domain.signals import Signal
-from bot.ports.alerts import AlertSource, NormalizeDefaults
+from bot.ports.alerts import AlertSource, NormalizeDefaults, Rejected
 from bot.triage.context import ChangeEvent
 from integrations.alertmanager.source import AlertmanagerSource
 from integrations.common.payloads import validate
@@ -65,11 +65,15 @@ def signals_of(path: Path, document: Any, source_name: str, default_env: str) ->
     source = source_named(source_name)
     try:
         payload = source.parse(document)
-        return source.normalize(
+        results = source.normalize(
             payload, NormalizeDefaults(environment=default_env, received_at=datetime.now(UTC))
         )
     except IntakeError as exc:
         raise InputError(f"{path}: not a valid {source_name} body: {exc.message}") from None
+    rejected = [r for r in results if isinstance(r, Rejected)]
+    if rejected:
+        raise InputError(f"{path}: not a valid {source_name} body: {rejected[0].reason}")
+    return [s for s in results if isinstance(s, Signal)]
 
 
 def read_changes(path: Path) -> list[tuple[str, ChangeEvent]]:

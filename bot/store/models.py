@@ -153,6 +153,19 @@ class SlackEventReceipt(SQLModel, table=True):
     received_at: datetime = _utc()
 
 
+class SlackRequestReceipt(SQLModel, table=True):
+    """Signed slash commands and interactions already handled: a replay is dropped.
+
+    Keyed by a hash of the signed timestamp and body, which a replay repeats exactly;
+    kept for Slack's five-minute signature window, after which a replay is stale anyway.
+    """
+
+    __tablename__ = "slack_request_receipts"
+
+    digest: str = Field(primary_key=True, max_length=64)
+    received_at: datetime = _utc(index=True)
+
+
 class ChangeRow(SQLModel, table=True):
     """A deploy, config change or flag flip reported by a change system."""
 

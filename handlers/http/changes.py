@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from datetime import timedelta
@@ -14,6 +13,7 @@ from bot.changes.models import ChangeReport
 from bot.changes.service import record_changes
 from bot.domain.clock import Clock
 from bot.domain.errors import IntakeError
+from bot.intake import safe_json
 from bot.store.database import SessionFactory
 from handlers.http.alerts import Handler, read_limited_body
 from integrations.common.payloads import validate
@@ -42,10 +42,7 @@ def changes_handler(
             )
         body = await read_limited_body(request, max_body_bytes)
         verify_signature(secret, request.headers, body)
-        try:
-            document = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise IntakeError(400, "invalid_json", f"body is not JSON: {exc}") from None
+        document = safe_json.loads(body)
         report = validate(ChangeReport, document, "change report")
         now = clock()
         check_timestamp(report.timestamp, now, max_age)

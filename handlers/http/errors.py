@@ -24,7 +24,7 @@ async def error_middleware(
     try:
         return await handler(request)
     except IntakeError as exc:
-        return web.json_response(exc.as_json(), status=exc.status)
+        return web.json_response(exc.as_json(), status=exc.status, headers=exc.headers)
     except web.HTTPException as exc:
         if exc.content_type == "application/json" or exc.status < 400:
             raise

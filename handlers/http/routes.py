@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -18,9 +19,31 @@ from handlers.http.changes import changes_handler
 from handlers.http.health import Readiness, healthz
 from handlers.http.metrics import metrics_handler
 from handlers.slack.http import slack_events_handler
+from handlers.slack.replay import ReplayGuard
 from integrations.alertmanager.source import AlertmanagerSource
 from integrations.generic.source import GenericSource
 from integrations.pagerduty.webhook_source import PagerDutySource
+
+log = logging.getLogger(__name__)
+
+ALERTMANAGER_OFF = (
+    "Alertmanager intake is off: set SMOKEJUMPER_ALERTMANAGER_TOKEN (and send it as "
+    "a bearer token), or SMOKEJUMPER_ALERTMANAGER_ALLOW_UNAUTHENTICATED=true for an open "
+    "endpoint"
+)
+
+
+def alertmanager_source(settings: Settings) -> AlertmanagerSource | None:
+    """Authenticated by token, open only when the operator said so, else off."""
+    if settings.alertmanager_token is not None and settings.alertmanager_token.get_secret_value():
+        return AlertmanagerSource(settings.alertmanager_token)
+    if settings.alertmanager_allow_unauthenticated:
+        log.warning(
+            "POST /alerts/alertmanager is open to anyone who can reach it "
+            "(SMOKEJUMPER_ALERTMANAGER_ALLOW_UNAUTHENTICATED=true)"
+        )
+        return AlertmanagerSource(None)
+    return None
 
 
 def add_routes(
@@ -62,9 +85,19 @@ def add_routes(
         if settings.pagerduty_webhook_secret
         else None
     )
-    app.router.add_post("/slack/events", slack_events_handler(bolt, limit))
+    assert settings.slack_signing_secret is not None
     app.router.add_post(
-        "/alerts/alertmanager", route(AlertmanagerSource(settings.alertmanager_token))
+        "/slack/events",
+        slack_events_handler(
+            bolt,
+            limit,
+            signing_secret=settings.slack_signing_secret.get_secret_value(),
+            replays=ReplayGuard(sessions, clock),
+            clock=clock,
+        ),
+    )
+    app.router.add_post(
+        "/alerts/alertmanager", route(alertmanager_source(settings), ALERTMANAGER_OFF)
     )
     app.router.add_post(
         "/alerts/generic",

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import hmac
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -11,8 +10,9 @@ from pydantic import SecretStr
 
 from bot.domain.errors import IntakeError
 from bot.domain.signals import Link, Signal, SignalStatus, parse_severity
-from bot.ports.alerts import NormalizeDefaults
+from bot.ports.alerts import NormalizeDefaults, Rejected
 from integrations.alertmanager.models import AlertmanagerAlert, AlertmanagerWebhook
+from integrations.common.hmac_auth import same
 from integrations.common.payloads import validate
 
 # Subject resolution reads every label; this is only the source's own fallback word.
@@ -27,7 +27,11 @@ def _first(labels: Mapping[str, str], names: tuple[str, ...]) -> str | None:
 
 
 class AlertmanagerSource:
-    """Alertmanager has no signing; an optional bearer token guards the endpoint."""
+    """Alertmanager has no signing; a bearer token guards the endpoint.
+
+    Without a token the source is open; the route only builds it that way when the
+    operator said so (SMOKEJUMPER_ALERTMANAGER_ALLOW_UNAUTHENTICATED).
+    """
 
     name = "alertmanager"
 
@@ -37,9 +41,10 @@ class AlertmanagerSource:
     def verify(self, headers: Mapping[str, str], body: bytes, now: datetime) -> None:
         if self._token is None:
             return
-        given = headers.get("Authorization", "")
-        expected = f"Bearer {self._token.get_secret_value()}"
-        if not hmac.compare_digest(given.encode(), expected.encode()):
+        # RFC 7235: the scheme is case-insensitive ("bearer" works as well as "Bearer").
+        scheme, _, credentials = headers.get("Authorization", "").strip().partition(" ")
+        expected = self._token.get_secret_value()
+        if scheme.lower() != "bearer" or not same(credentials.strip(), expected):
             raise IntakeError(
                 401, "invalid_token", "Authorization bearer token is missing or wrong"
             )
@@ -51,9 +56,17 @@ class AlertmanagerSource:
         # Alertmanager re-sends firing alerts on repeat_interval by design: never stale.
         return None
 
-    def normalize(self, payload: Any, defaults: NormalizeDefaults) -> list[Signal]:
+    def normalize(self, payload: Any, defaults: NormalizeDefaults) -> Sequence[Signal | Rejected]:
         assert isinstance(payload, AlertmanagerWebhook)
-        return [self._signal(alert, payload, defaults) for alert in payload.alerts]
+        results: list[Signal | Rejected] = []
+        for index, raw in enumerate(payload.alerts):
+            try:
+                alert = validate(AlertmanagerAlert, raw, "alert", at=f"alerts.{index}")
+            except IntakeError as exc:
+                results.append(Rejected(index, exc.message))
+                continue
+            results.append(self._signal(alert, payload, defaults))
+        return results
 
     def _signal(
         self, alert: AlertmanagerAlert, webhook: AlertmanagerWebhook, defaults: NormalizeDefaults

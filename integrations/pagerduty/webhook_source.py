@@ -23,6 +23,8 @@ OWN_PAGE_EVENTS = frozenset({"incident.acknowledged", "incident.unacknowledged"}
 # The dedup key our pages carry (see bot/paging/flows.dedup_key); PagerDuty returns it
 # as the incident_key of the incident it opened.
 OWN_PAGE_PREFIX = "smokejumper-"
+# PagerDuty stamps occurred_at itself; more than this ahead of our clock is not skew.
+MAX_FUTURE_SKEW = timedelta(minutes=5)
 
 
 class PagerDutySource:
@@ -50,6 +52,13 @@ class PagerDutySource:
     def check_fresh(self, payload: Any, now: datetime) -> None:
         assert isinstance(payload, PagerDutyWebhook)
         age = now - payload.event.occurred_at
+        if -age > MAX_FUTURE_SKEW:
+            raise IntakeError(
+                401,
+                "future_event",
+                f"event occurred_at {payload.event.occurred_at.isoformat()} is more than "
+                f"{int(MAX_FUTURE_SKEW.total_seconds())}s ahead of our clock",
+            )
         if age > self._max_age:
             raise IntakeError(
                 401,

@@ -144,6 +144,29 @@ async def test_pagerduty_wrong_missing_or_stale_is_refused(harness: Harness) -> 
     assert await harness.counts() == {"signals": 0, "incidents": 0, "events": 0, "outbox": 0}
 
 
+async def test_pagerduty_events_dated_in_the_future_are_refused_past_a_small_skew(
+    harness: Harness,
+) -> None:
+    now = harness.time.now()
+    next_year = await post_pagerduty(
+        harness, pagerduty_event(occurred_at=(now + timedelta(days=365)).isoformat())
+    )
+    assert next_year.status == 401 and next_year.body["error"] == "future_event"
+    assert await harness.counts() == {"signals": 0, "incidents": 0, "events": 0, "outbox": 0}
+    # A clock a minute fast is skew, not forgery.
+    skewed = await post_pagerduty(
+        harness, pagerduty_event(occurred_at=(now + timedelta(minutes=1)).isoformat())
+    )
+    assert skewed.status == 202
+
+
+async def test_pagerduty_ids_longer_than_their_columns_are_refused(harness: Harness) -> None:
+    reply = await post_pagerduty(harness, pagerduty_event(id="E" * 256))
+
+    assert reply.status == 422 and "event.id" in reply.body["message"]
+    assert await harness.counts() == {"signals": 0, "incidents": 0, "events": 0, "outbox": 0}
+
+
 async def test_pagerduty_non_alert_events_are_accepted_and_ignored(harness: Harness) -> None:
     reply = await post_pagerduty(harness, pagerduty_event("incident.annotated"))
     assert reply.status == 202 and reply.body["signals"] == 0

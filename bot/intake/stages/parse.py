@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 from bot.domain.errors import IntakeError
+from bot.intake import safe_json
 from bot.intake.context import IntakeContext
 
 
@@ -19,11 +18,7 @@ class Parse:
                 "unsupported_media_type",
                 f"Content-Type must be application/json, not {media_type or 'missing'}",
             )
-        try:
-            ctx.document = json.loads(ctx.body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            detail = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
-            raise IntakeError(400, "invalid_json", f"body is not valid JSON: {detail}") from None
+        ctx.document = safe_json.loads(ctx.body)
         if not isinstance(ctx.document, dict):
             raise IntakeError(422, "invalid_payload", "body must be a JSON object")
         ctx.payload = ctx.source.parse(ctx.document)
