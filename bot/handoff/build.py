@@ -21,6 +21,7 @@ from bot.handoff.models import (
     Hypothesis,
     LinkKind,
     Person,
+    Said,
     SummaryOrigin,
     slack_user_id,
 )
@@ -29,6 +30,9 @@ from bot.handoff.prose import template_summary
 from bot.store.models import EventRow, IncidentRow
 
 DEFAULT_MAX_TIMELINE = 20
+# Responders' messages the prose writer sees: the newest few, each clipped.
+MAX_SAID = 5
+MAX_SAID_CHARS = 300
 # Alert names listed in the impact line; the rest are counted.
 IMPACT_NAMES = 5
 
@@ -278,6 +282,21 @@ def _links(
     return tuple(links)
 
 
+def _said(log: Sequence[EventRow]) -> tuple[Said, ...]:
+    """The newest responder messages, bounded; untrusted, for the prose writer only."""
+    messages = [e for e in log if e.kind == K.CHAT_MESSAGE][-MAX_SAID:]
+    return tuple(
+        Said(
+            at=e.at,
+            who=payload.text(e.data, "user") or e.actor,
+            text=(payload.text(e.data, "text") or "")[:MAX_SAID_CHARS],
+            event_id=e.id or 0,
+        )
+        for e in messages
+        if payload.text(e.data, "text")
+    )
+
+
 def build_handoff(
     incident: IncidentRow,
     events: Sequence[EventRow],
@@ -327,5 +346,6 @@ def build_handoff(
         people=_people(log),
         links=_links(log, triage, channel_url, ticket_url),
         owner=slack_user_id(owner) or owner if owner else None,
+        said=_said(log),
     )
     return dataclasses.replace(document, summary=template_summary(document))

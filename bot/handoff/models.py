@@ -174,6 +174,16 @@ class SummaryOrigin(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Said:
+    """A responder's message from the channel: untrusted words, never a fact."""
+
+    at: datetime
+    who: str
+    text: str
+    event_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class HandoffDocument:
     """What a new owner needs, built from the event log; only `summary` is prose."""
 
@@ -196,6 +206,8 @@ class HandoffDocument:
     people: tuple[Person, ...]
     links: tuple[HandoffLink, ...]
     owner: str | None
+    # What responders said lately; only the prose writer reads it, as delimited data.
+    said: tuple[Said, ...] = ()
 
     def facts(self) -> tuple[tuple[str, Fact], ...]:
         """Every fact as (section, fact), so each can be traced to the log."""

@@ -22,6 +22,7 @@ from bot.triage.context import (
     ChangeEvent,
     DiagnosticsFound,
     PastIncident,
+    ResponderMessage,
     TriageContext,
     build_context,
 )
@@ -37,6 +38,9 @@ class ContextLimits:
     max_past_incidents: int = 3
     change_lookback: timedelta = timedelta(hours=6)
     outcome_memory_days: int = 7
+    # Responders' newest messages, each already bounded when it was recorded.
+    max_messages: int = 10
+    max_message_chars: int = 500
 
 
 async def _diagnostics(session: AsyncSession, incident_id: int) -> list[DiagnosticsFound]:
@@ -167,6 +171,30 @@ async def _resolutions(
     }
 
 
+async def responder_messages(
+    session: AsyncSession, incident_id: int, limits: ContextLimits
+) -> list[ResponderMessage]:
+    """The newest things responders said in the channel (chat.message entries), bounded."""
+    result = await session.exec(
+        select(EventRow)
+        .where(
+            EventRow.incident_id == incident_id,
+            EventRow.kind == EventKind.CHAT_MESSAGE.value,
+        )
+        .order_by(col(EventRow.id).desc())
+        .limit(limits.max_messages)
+    )
+    return [
+        ResponderMessage(
+            who=str(row.data.get("user") or row.actor)[:64],
+            text=str(row.data.get("text") or "")[: limits.max_message_chars],
+            at=row.at,
+            pointer=f"event:{row.id}",
+        )
+        for row in result.all()
+    ]
+
+
 async def assemble_context(
     session: AsyncSession,
     incident: IncidentRow,
@@ -207,6 +235,7 @@ async def assemble_context(
         ],
         past_incidents=past,
         diagnostics=await _diagnostics(session, incident.id),
+        conversation=await responder_messages(session, incident.id, limits),
         outcomes=await past_outcomes(
             session,
             incident_subject(incident),
