@@ -11,8 +11,10 @@ from collections.abc import Sequence
 
 from bot.audit.command import add_parser as add_audit
 from bot.config import ConfigError, load_settings
+from bot.logs import configure as configure_logging
 from bot.simulate.command import add_parser as add_simulate
 from bot.stats.command import add_parser as add_report
+from bot.store.reachable import DatabaseUnreachable, reaching
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -32,7 +34,8 @@ def _serve(args: argparse.Namespace) -> int:
         finally:
             await app.stop()
 
-    asyncio.run(run())
+    with reaching(settings.database_url):
+        asyncio.run(run())
     return 0
 
 
@@ -58,7 +61,8 @@ def _db(args: argparse.Namespace) -> int:
         finally:
             await engine.dispose()
 
-    print(asyncio.run(run()))
+    with reaching(settings.database_url):
+        print(asyncio.run(run()))
     return 0
 
 
@@ -170,16 +174,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     level_name = args.log_level or ("WARNING" if args.command == "sandbox" else "INFO")
-    logging.basicConfig(
-        level=getattr(logging, str(level_name).upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(getattr(logging, str(level_name).upper(), logging.INFO))
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     try:
         return int(args.func(args))
     except ConfigError as exc:
         print(f"smokejumper: configuration error: {exc}", file=sys.stderr)
         return 2
+    except DatabaseUnreachable as exc:
+        print(f"smokejumper: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

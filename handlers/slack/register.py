@@ -14,12 +14,14 @@ from handlers.slack.console import register_console
 from handlers.slack.dedup import DeduplicateEvents
 from handlers.slack.events import register_events
 from handlers.slack.paging import register_paging
+from handlers.slack.quiet import QuietBolt
 from handlers.slack.reactions import register_reactions
 from handlers.slack.storms import register_storm_actions
 from integrations.slack.threads import SlackThreads
 
 
 def register_slack(app: AsyncApp, rt: Runtime) -> None:
+    app.logger.addFilter(QuietBolt())
     app.use(DeduplicateEvents(rt.sessions, rt.clock))
     # One directory per process, so user-group lookups are shared by commands and clicks.
     directory = GroupDirectory(rt.chat, rt.clock)
