@@ -103,7 +103,7 @@ async def test_note_and_timeline(harness: Harness) -> None:
     await wait_until(lambda: len(harness.emulator.state.response_posts) == 2)
     timeline = harness.emulator.state.response_posts[1].payload["text"]
     assert "Incident opened by alertmanager" in timeline
-    assert "rolled back deploy 4821" in timeline and "slack:U0BOB" in timeline
+    assert "rolled back deploy 4821" in timeline and "_<@U0BOB>_" in timeline
 
 
 async def test_status_lists_open_incidents_outside_a_channel(harness: Harness) -> None:
