@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: sandbox serve test lint bench lock
+.PHONY: sandbox sandbox-web serve test lint bench lock
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "smokejumper needs Python 3.11 or newer")'
@@ -16,6 +16,9 @@ $(STAMP): requirements.lock pyproject.toml
 
 sandbox: $(STAMP)
 	$(BIN)/smokejumper sandbox
+
+sandbox-web: $(STAMP)
+	$(BIN)/smokejumper sandbox --web
 
 serve: $(STAMP)
 	$(BIN)/smokejumper serve

@@ -40,6 +40,11 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _sandbox(args: argparse.Namespace) -> int:
+    if args.web:
+        from bot.demo.web.run import serve_web
+
+        asyncio.run(serve_web(args.host, args.port, args.database_url))
+        return 0
     from bot.sandbox import run_sandbox
 
     print(asyncio.run(run_sandbox(database_url=args.database_url)))
@@ -126,6 +131,13 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument(
         "--database-url", default=None, help="defaults to a fresh SQLite file in a temporary folder"
     )
+    sandbox.add_argument(
+        "--web",
+        action="store_true",
+        help="serve the emulated workspace as a web page to drive by hand, until Ctrl-C",
+    )
+    sandbox.add_argument("--host", default="127.0.0.1", help="with --web: where to listen")
+    sandbox.add_argument("--port", type=int, default=8080, help="with --web: the page's port")
     sandbox.set_defaults(func=_sandbox)
 
     db = sub.add_parser("db", help="database schema")

@@ -1,0 +1,1 @@
+"""`smokejumper sandbox --web`: the emulated workspace as a page a person can drive."""
