@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.chat.audit import digest
 from bot.domain.events import EventKind
 from bot.domain.subject import Subject
 from bot.eventlog import service as eventlog
@@ -71,8 +72,25 @@ def log_action(
         correlation_id=correlation_id,
         at=at,
         incident_id=row.incident_id,
-        data=audit(row, **extra),
+        data={**audit(row, **extra), **step_hashes(row, kind, extra)},
     )
+
+
+# Timings differ run to run; they are not part of what a step produced.
+_UNHASHED = frozenset({"duration_ms", "attempts"})
+
+
+def step_hashes(row: ActionRow, kind: EventKind, extra: dict[str, Any]) -> dict[str, str]:
+    """The executor's step in the audit: what it was asked to do and what came of it."""
+    asked = {
+        "action": row.action,
+        "target": row.target,
+        "params": dict(row.params),
+        "params_hash": row.params_hash,
+        "idempotency_key": row.idempotency_key,
+    }
+    came = {"kind": kind.value, **{k: v for k, v in extra.items() if k not in _UNHASHED}}
+    return {"input_sha256": digest(asked), "output_sha256": digest(came)}
 
 
 async def refresh_cards(

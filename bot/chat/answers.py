@@ -31,6 +31,7 @@ _QUIET = frozenset(
         EventKind.CHAT_PLANNED.value,
         EventKind.CHAT_ANSWERED.value,
         EventKind.CHAT_MODEL_REJECTED.value,
+        EventKind.CHAT_PROPOSAL_POSTED.value,
         EventKind.ACTION_CLICK_REFUSED.value,
     }
 )

@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.autonomy.flows import freeze_flow
-from bot.chat import answers, audit, strategist, views
+from bot.chat import answers, audit, copies, strategist, views
 from bot.chat.answers import Finding
 from bot.chat.conversation import Conversation, converse
 from bot.chat.intents import QUESTIONS, Intent, Parsed
@@ -34,7 +34,7 @@ from bot.ports.adapters import AdapterError
 from bot.ports.chat import ChatError
 from bot.runtime import Runtime
 from bot.slack_text import escape
-from bot.store.models import IncidentRow
+from bot.store.models import ActionRow, IncidentRow
 from bot.triage import card
 from bot.triage import service as triages
 
@@ -154,7 +154,7 @@ class ChatService:
             # The user gets a sentence, never a traceback; the log keeps the detail.
             log.exception("chat reply to %s in %s failed", message.user, message.channel)
             reply = Reply(FAILED, [views.section(FAILED)])
-        await self._post(message, reply, looking)
+        await self._post(message, reply, looking, correlation_id)
 
     async def _looking(self, message: Incoming) -> str | None:
         try:
@@ -165,14 +165,45 @@ class ChatService:
             log.warning("looking… in %s not posted: %s", message.channel, exc.code)
             return None
 
-    async def _post(self, message: Incoming, reply: Reply, looking: str | None = None) -> None:
+    async def _post(
+        self,
+        message: Incoming,
+        reply: Reply,
+        looking: str | None = None,
+        correlation_id: str = "",
+    ) -> None:
         try:
             if looking is not None:
                 await self.threads.edit(message.channel, looking, reply.text, reply.blocks)
-                return
-            await self.threads.reply(message.channel, message.thread, reply.text, reply.blocks)
+                ts = looking
+            else:
+                ts = await self.threads.reply(
+                    message.channel, message.thread, reply.text, reply.blocks
+                )
         except ChatError as exc:
             log.warning("chat reply in %s not posted: %s", message.channel, exc.code)
+            return
+        if reply.proposal is not None:
+            await self._remember_copy(message.channel, ts, reply, correlation_id)
+
+    async def _remember_copy(
+        self, channel: str, ts: str, reply: Reply, correlation_id: str
+    ) -> None:
+        assert reply.proposal is not None
+        async with self.rt.sessions() as session, session.begin():
+            action = await session.get(ActionRow, reply.proposal)
+            if action is None:
+                return
+            copies.record_copy(
+                session,
+                incident_id=action.incident_id,
+                action_id=reply.proposal,
+                channel=channel,
+                ts=ts,
+                text=reply.proposal_text,
+                correlation_id=correlation_id or uuid.uuid4().hex,
+                at=self.rt.clock(),
+            )
 
     async def _reply_for(
         self, message: Incoming, incident: IncidentRow | None, correlation_id: str
@@ -286,7 +317,15 @@ class ChatService:
         else:
             blocks = [views.section(made.text)]
         citations = (f"action:{made.action.id}",) if made.action is not None else ()
-        return Reply(made.text[:150], blocks, citations, source=parsed.source)
+        shown = made.action.id if made.action is not None and made.kind == "proposed" else None
+        return Reply(
+            made.text[:150],
+            blocks,
+            citations,
+            source=parsed.source,
+            proposal=shown,
+            proposal_text=made.text if shown is not None else "",
+        )
 
     async def on_choice(self, user: str, channel: str, thread_ts: str, value: str) -> None:
         """A click on a question's button: the request, completed, planned for the clicker."""
@@ -312,7 +351,7 @@ class ChatService:
         except Exception:
             log.exception("chat choice by %s failed", user)
             reply = Reply(FAILED, [views.section(FAILED)])
-        await self._post(message, reply)
+        await self._post(message, reply, correlation_id=correlation_id)
 
     async def _freeze(
         self, user: str, channel: str, record: IncidentRecord, parsed: Parsed

@@ -14,3 +14,6 @@ class Reply:
     blocks: list[dict[str, Any]]
     citations: tuple[str, ...] = ()
     source: str = "parser"
+    # The action a proposal reply shows (its copy is refreshed after clicks), with its text.
+    proposal: int | None = None
+    proposal_text: str = ""

@@ -63,6 +63,8 @@ class EventKind(StrEnum):
     CHAT_ANSWERED = "chat.answered"
     # A model's reading or answer was not used; the deterministic one stood in.
     CHAT_MODEL_REJECTED = "chat.model_rejected"
+    # Where a chat proposal's thread copy was posted, so clicks can refresh it.
+    CHAT_PROPOSAL_POSTED = "chat.proposal_posted"
     TRIAGE_RERUN = "triage.rerun"
     ESCALATION_FEEDBACK = "escalation.feedback"
     COMMANDER_SET = "incident.commander_set"

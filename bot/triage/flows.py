@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.changes.service import recent_changes
+from bot.chat.copies import refresh_copies
 from bot.domain.events import EventKind
 from bot.domain.lifecycle import OPEN_STATUSES
 from bot.eventlog import service as eventlog
@@ -247,6 +248,8 @@ async def refresh_triage_card(rt: Runtime, job: Job) -> None:
         async with rt.sessions() as session, session.begin():
             await incidents.set_fields(session, incident.id, triage_card_ts=ts)
     await rt.chat.update(incident.channel_id, ts, text, blocks)
+    # Chat proposals have a copy with buttons in their thread; it tells the same story.
+    await refresh_copies(rt, incident.id)
 
 
 async def _what_changed(session: AsyncSession, triage: TriageRow) -> list[str]:
