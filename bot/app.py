@@ -249,7 +249,13 @@ class Smokejumper:
             log.warning(
                 "%d action(s) were interrupted by a restart; reported, not re-run", interrupted
             )
-        self._runner = web.AppRunner(self.web_app, access_log=None)
+        # aiohttp's keep-alive timer runs from the moment a connection opens and closes
+        # it while no complete request head has arrived: it is the header deadline.
+        self._runner = web.AppRunner(
+            self.web_app,
+            access_log=None,
+            keepalive_timeout=self.settings.header_timeout_seconds,
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()

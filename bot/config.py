@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     environment_map: str = ""
     services_file: Path | None = None
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    # Slow clients: deadlines for the request head and the body, and how many bodies
+    # may be read at once before anyone is authenticated.
+    header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    body_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    max_concurrent_bodies: int = Field(default=64, ge=1)
     generic_max_age_seconds: int = Field(default=300, gt=0)
     pagerduty_max_age_seconds: int = Field(default=3600, gt=0)
     slack_channel_create_per_minute: float = Field(default=20.0, gt=0)

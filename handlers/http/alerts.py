@@ -15,25 +15,11 @@ from bot.intake.context import IntakeContext
 from bot.intake.pipeline import Pipeline
 from bot.metrics.live import LiveMetrics
 from bot.ports.alerts import AlertSource
+from handlers.http.bodies import read_limited_body
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-async def read_limited_body(request: web.Request, limit: int) -> bytes:
-    """The raw body, refused with 413 once it grows past `limit` bytes."""
-    declared = request.content_length
-    if declared is not None and declared > limit:
-        raise IntakeError(413, "body_too_large", f"body is {declared} bytes; the limit is {limit}")
-    chunks: list[bytes] = []
-    size = 0
-    while chunk := await request.content.read(65536):
-        size += len(chunk)
-        if size > limit:
-            raise IntakeError(413, "body_too_large", f"body is over the {limit}-byte limit")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def alert_handler(

@@ -15,7 +15,8 @@ from bot.domain.clock import Clock
 from bot.domain.errors import IntakeError
 from bot.intake import safe_json
 from bot.store.database import SessionFactory
-from handlers.http.alerts import Handler, read_limited_body
+from handlers.http.alerts import Handler
+from handlers.http.bodies import read_limited_body
 from integrations.common.payloads import validate
 from integrations.generic.source import check_timestamp, verify_signature
 

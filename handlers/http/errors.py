@@ -17,6 +17,20 @@ def json_error(status: int, code: str, message: str) -> web.Response:
     return web.json_response({"error": code, "message": message}, status=status)
 
 
+async def close_after(request: web.Request, response: web.Response) -> None:
+    """Send `response`, then close the connection at once.
+
+    aiohttp would otherwise linger up to ten seconds reading the rest of a body nobody
+    wants, which is exactly what a stalled client would like it to do.
+    """
+    response.force_close()
+    await response.prepare(request)
+    await response.write_eof()
+    if request.protocol is not None:
+        # The transport flushes what was written before it closes.
+        request.protocol.force_close()
+
+
 @web.middleware
 async def error_middleware(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -24,7 +38,10 @@ async def error_middleware(
     try:
         return await handler(request)
     except IntakeError as exc:
-        return web.json_response(exc.as_json(), status=exc.status, headers=exc.headers)
+        response = web.json_response(exc.as_json(), status=exc.status, headers=exc.headers)
+        if exc.close_connection:
+            await close_after(request, response)
+        return response
     except web.HTTPException as exc:
         if exc.content_type == "application/json" or exc.status < 400:
             raise

@@ -15,6 +15,7 @@ from bot.intake.pipeline import Pipeline
 from bot.metrics.live import LiveMetrics
 from bot.store.database import SessionFactory
 from handlers.http.alerts import Handler, alert_handler
+from handlers.http.bodies import BODY_GATE, BodyGate
 from handlers.http.changes import changes_handler
 from handlers.http.health import Readiness, healthz
 from handlers.http.metrics import metrics_handler
@@ -59,6 +60,7 @@ def add_routes(
     metrics: LiveMetrics | None = None,
 ) -> None:
     limit = settings.max_body_bytes
+    app[BODY_GATE] = BodyGate(settings.body_timeout_seconds, settings.max_concurrent_bodies)
 
     def route(source: object, missing: str = "") -> Handler:
         return alert_handler(

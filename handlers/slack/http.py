@@ -8,7 +8,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.domain.clock import Clock
-from handlers.http.alerts import Handler, read_limited_body
+from handlers.http.alerts import Handler
+from handlers.http.bodies import read_limited_body
 from handlers.slack.replay import ReplayGuard, request_digest
 from handlers.slack.verify import check_body, verify
 

@@ -1,0 +1,87 @@
+"""Reading request bodies from clients that may be slow, stalled or too many at once.
+
+Every POST body is read before anyone can be authenticated (signatures cover the body),
+so a body gets a deadline, and only so many are read at a time: a stalled upload holds
+one slot for at most the deadline, and the slots bound the memory stalled uploads take.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from bot.domain.errors import IntakeError
+
+
+@dataclass
+class BodyGate:
+    """How long a body may take, and how many may be read at once."""
+
+    timeout_seconds: float
+    max_concurrent: int
+    _slots: asyncio.Semaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._slots = asyncio.Semaphore(self.max_concurrent)
+
+    async def read(self, request: web.Request, limit: int) -> bytes:
+        if self._slots.locked():
+            raise IntakeError(
+                503,
+                "busy",
+                f"{self.max_concurrent} request bodies are being read already; retry shortly",
+                headers={"Retry-After": "1"},
+                close_connection=True,
+            )
+        async with self._slots:
+            try:
+                async with asyncio.timeout(self.timeout_seconds):
+                    return await read_body(request, limit)
+            except TimeoutError:
+                raise IntakeError(
+                    408,
+                    "body_timeout",
+                    f"the body did not arrive within {self.timeout_seconds:g}s",
+                    close_connection=True,
+                ) from None
+            except ConnectionError:
+                # The client went away mid-body; nobody is left to read an answer.
+                raise IntakeError(
+                    400, "body_incomplete", "the connection closed before the body ended"
+                ) from None
+
+
+BODY_GATE = web.AppKey("body_gate", BodyGate)
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    """The raw body, refused with 413 once it grows past `limit` bytes."""
+    declared = request.content_length
+    if declared is not None and declared > limit:
+        raise IntakeError(
+            413,
+            "body_too_large",
+            f"body is {declared} bytes; the limit is {limit}",
+        )
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(65536):
+        size += len(chunk)
+        if size > limit:
+            raise IntakeError(
+                413,
+                "body_too_large",
+                f"body is over the {limit}-byte limit",
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_limited_body(request: web.Request, limit: int) -> bytes:
+    """The body through the app's gate (deadline and slots) when it has one."""
+    gate = request.app.get(BODY_GATE)
+    if gate is None:
+        return await read_body(request, limit)
+    return await gate.read(request, limit)
