@@ -8,6 +8,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.domain.clock import Clock
+from bot.domain.errors import IntakeError
 from handlers.http.alerts import Handler
 from handlers.http.bodies import read_limited_body
 from handlers.slack.replay import ReplayGuard, request_digest
@@ -39,6 +40,15 @@ def slack_events_handler(
         if response.status >= 400:
             # Nothing handled it (no listener, a refused payload): leave no receipt behind.
             await replays.forget(digest)
+        if 400 <= response.status < 500:
+            # Bolt's own refusals, in the JSON error shape every other route answers with.
+            raise IntakeError(
+                response.status,
+                "unhandled_request" if response.status == 404 else "refused",
+                "no listener handles this Slack request"
+                if response.status == 404
+                else f"Slack request refused ({response.status})",
+            )
         return await to_aiohttp_response(response)
 
     return handle

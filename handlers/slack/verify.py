@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl
 
 from bot.domain.errors import IntakeError
 from bot.intake import safe_json
+from handlers.slack.shapes import check_shape
 from integrations.common.hmac_auth import same
 
 TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
@@ -57,6 +58,7 @@ def _strict(text: str) -> Any:
         raise IntakeError(400, "invalid_payload", "the payload must be a JSON object")
     if document != json.loads(text):
         raise IntakeError(400, "invalid_payload", "the payload holds NUL or unpaired surrogates")
+    check_shape(document)
     return document
 
 
