@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/triage_bench.py
 	$(BIN)/python bench/intake_bench.py
 	$(BIN)/python bench/storm_bench.py
+	$(BIN)/python bench/slow_clients_bench.py
 
 lock:
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^smokejumper' > requirements.lock
