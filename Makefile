@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/intake_bench.py
 	$(BIN)/python bench/storm_bench.py
 	$(BIN)/python bench/slow_clients_bench.py
+	$(BIN)/python bench/side_by_side_bench.py
 
 lock:
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^smokejumper' > requirements.lock
