@@ -22,11 +22,12 @@ from bot.actions.recovery import report_interrupted
 from bot.actions.registry import Adapters
 from bot.actions.setup import BuiltAdapters, build_adapters, load_adapters_file
 from bot.actions.verify import verify_job
+from bot.approvals.expiry import sweep_forever
 from bot.config import Settings
 from bot.console.commander import SET_TOPIC, set_topic_job
 from bot.diagnostics.flows import POST as DIAGNOSTICS_POST
 from bot.diagnostics.flows import post_diagnostics_job
-from bot.domain.clock import Clock, utcnow
+from bot.domain.clock import REAL_TIME, Clock, TimeSource
 from bot.handoff.flows import request_handoff
 from bot.handoff.jobs import job_handlers as handoff_job_handlers
 from bot.incidents import flows, jobs
@@ -58,7 +59,7 @@ from integrations.slack.client import build_web_client
 from integrations.slack.config import SlackConfig
 from integrations.slack.threads import SlackThreads
 from policies.policy import load_policy
-from policies.runbooks import load_runbooks, runbooks_version
+from policies.runbooks import Runbook, load_runbooks, runbooks_version
 
 log = logging.getLogger(__name__)
 
@@ -68,12 +69,15 @@ class Smokejumper:
     """One process: web server, Bolt app, outbox worker; start() then stop()."""
 
     settings: Settings
-    clock: Clock = utcnow
+    # The one time source, passed down to everything that reads the time or waits.
+    time: TimeSource = REAL_TIME
     run_outbox: bool = True
     # The model behind triage; None means the runbook triage does the job.
     triager: Triager | None = None
     # Adapters given directly (tests); otherwise built from SMOKEJUMPER_ADAPTERS_FILE.
     adapters: Adapters | None = None
+    # The shipped runbooks given directly (tests parse them once, not once per app).
+    runbooks: list[Runbook] | None = None
     readiness: Readiness = field(init=False)
     _built_adapters: BuiltAdapters | None = field(default=None, init=False)
     runtime: Runtime = field(init=False)
@@ -97,13 +101,13 @@ class Smokejumper:
             messages_per_second_per_channel=settings.slack_messages_per_second_per_channel,
             max_rate_limit_retries=settings.slack_max_rate_limit_retries,
         )
-        web_client = build_web_client(slack_config)
+        web_client = build_web_client(slack_config, self.time)
         self.metrics = LiveMetrics()
         instrument_slack(web_client, self.metrics)
         engine = create_engine(settings.database_url, settings.database_schema)
         sessions = session_factory(engine)
-        chat = SlackWorkspace(web_client, slack_config)
-        runbooks = load_runbooks()
+        chat = SlackWorkspace(web_client, slack_config, self.time)
+        runbooks = list(self.runbooks) if self.runbooks is not None else load_runbooks()
         policy_load = load_policy(settings.policy_file)
         if policy_load.problem is not None:
             log.error(
@@ -126,7 +130,7 @@ class Smokejumper:
             engine=engine,
             sessions=sessions,
             chat=chat,
-            clock=self.clock,
+            time=self.time,
             runbooks=runbooks,
             runbooks_version=runbooks_version(runbooks),
             triager=self.triager,
@@ -176,7 +180,7 @@ class Smokejumper:
                     self.runtime, job
                 ),
             },
-            clock=self.clock,
+            time=self.time,
             concurrency=settings.outbox_workers,
             poll_seconds=settings.outbox_poll_seconds,
         )
@@ -214,6 +218,11 @@ class Smokejumper:
             metrics=self.metrics,
         )
 
+    @property
+    def clock(self) -> Clock:
+        """The time source's wall clock."""
+        return self.time.now
+
     # The hooks stamp their jobs with the app's clock, like every other job.
     async def _request_handoff(
         self,
@@ -237,10 +246,11 @@ class Smokejumper:
         """Migrate, then serve; returns once the port is bound."""
         if self.settings.migrate_on_start:
             await migrate.upgrade(self.runtime.engine)
-        await warm_up(self.runtime.engine)
+        if self.settings.database_warm_up:
+            await warm_up(self.runtime.engine)
         if self.adapters is None and self.settings.adapters_file is not None:
             config = load_adapters_file(self.settings.adapters_file)
-            self._built_adapters = await build_adapters(config)
+            self._built_adapters = await build_adapters(config, self.time)
             self.runtime.adapters = self._built_adapters.adapters
         probes = await self.runtime.adapters.probe()
         self.readiness.notes["adapters"] = probes
@@ -264,6 +274,7 @@ class Smokejumper:
         self.port = sockets[0].getsockname()[1] if sockets else port
         if self.run_outbox:
             self._tasks.append(asyncio.create_task(self.worker.run_forever()))
+            self._tasks.append(asyncio.create_task(sweep_forever(self.runtime, self.time)))
         sqlite_file = self.settings.sqlite_path()
         if sqlite_file is not None:
             self._tasks.append(asyncio.create_task(WalCheckpointer(sqlite_file).run_forever()))

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     public_url: str | None = None
     migrate_on_start: bool = True
+    # Open the PostgreSQL pool's connections at start so the first burst doesn't pay for
+    # them; tests turn it off, since they never see a burst that matters.
+    database_warm_up: bool = True
     openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(
         default=None, validation_alias="OPENAI_BASE_URL", pattern=r"^https?://"

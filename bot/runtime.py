@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.actions.breaker import Breakers
 from bot.actions.registry import Adapters
 from bot.config import Settings
-from bot.domain.clock import Clock, utcnow
+from bot.domain.clock import REAL_TIME, Clock, TimeSource
 from bot.ports.chat import ChatWorkspace
 from bot.ports.triage import SummaryWriter, Triager
 from bot.store.database import SessionFactory
@@ -46,7 +46,8 @@ class Runtime:
     engine: AsyncEngine
     sessions: SessionFactory
     chat: ChatWorkspace
-    clock: Clock = utcnow
+    # The one time source: flows read `clock()`, whatever waits sleeps on `time`.
+    time: TimeSource = REAL_TIME
     wake_outbox: Callable[[], None] = field(default=_no_wake)
     runbooks: list[Runbook] = field(default_factory=list)
     runbooks_version: str = ""
@@ -60,3 +61,8 @@ class Runtime:
     policy_problem: PolicyProblem | None = None
     adapters: Adapters = field(default_factory=Adapters)
     breakers: Breakers = field(default_factory=Breakers)
+
+    @property
+    def clock(self) -> Clock:
+        """The time source's wall clock, for flows that only read the time."""
+        return self.time.now

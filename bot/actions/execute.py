@@ -14,10 +14,10 @@ from bot.actions import service as actions
 from bot.actions.common import POLICY_ACTOR, log_action, refresh_cards, tell_channel
 from bot.actions.escalate import escalate
 from bot.actions.human import HUMAN_ACTIONS, run_human_action
+from bot.actions.recheck import recheck_autonomous
 from bot.actions.recovery import interrupted_after, mark_interrupted
 from bot.actions.states import ActionState
 from bot.actions.undo import run_once
-from bot.autonomy import load_freeze
 from bot.diagnostics.flows import DIAGNOSTICS
 from bot.diagnostics.flows import queue_post as queue_diagnostics_post
 from bot.domain.events import EventKind
@@ -92,16 +92,13 @@ async def execute_job(rt: Runtime, job: Job) -> None:
 async def _hold_autonomous(
     rt: Runtime, session: AsyncSession, row: ActionRow, job: Job, now: datetime
 ) -> bool:
-    """A run the policy allowed by itself waits for a human if autonomy froze since, or the
-    policy changed; True when it was held back."""
-    freeze = await load_freeze(session, now)
-    held = freeze.freeze_for(row.service, now)
-    if held is not None:
-        why = f"autonomy is frozen ({held.reason or 'no reason given'})"
-    elif row.policy_version != rt.policy.version:
-        why = f"the policy changed from {row.policy_version} to {rt.policy.version}"
-    else:
+    """Right before the adapter call, decide again with today's facts (freeze, policy
+    version, mode, budgets, breaker, outcome memory); a run the world no longer allows
+    waits for a person, and the channel is told why. True when it was held back."""
+    refusal = await recheck_autonomous(rt, session, row, now)
+    if refusal is None:
         return False
+    why = refusal.message
     assert row.id is not None
     if await actions.move(
         session,
@@ -121,6 +118,15 @@ async def _hold_autonomous(
             correlation_id=job.correlation_id,
             at=now,
             held_because=why,
+            refusal=refusal.code.value,
+        )
+        await tell_channel(
+            session,
+            row.incident_id,
+            f"✋ `{row.action}` on `{row.target}` was about to run by itself, but {why[:300]}"
+            " It now waits for approval on the triage card.",
+            job.correlation_id,
+            now,
         )
         await refresh_cards(session, row.incident_id, job.correlation_id, now)
     return True
@@ -187,7 +193,7 @@ async def _run_with_retries(
             await _breaker_opened(rt, row, remediator.name)
         if not error.retryable or attempt >= max_attempts:
             raise error
-        await asyncio.sleep(min(rt.settings.action_retry_base_seconds * 2 ** (attempt - 1), 30))
+        await rt.time.sleep(min(rt.settings.action_retry_base_seconds * 2 ** (attempt - 1), 30))
 
 
 async def _succeeded(

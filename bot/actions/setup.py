@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.actions.registry import Adapters
 from bot.config import ConfigError
+from bot.domain.clock import REAL_TIME, TimeSource
 from integrations.kubernetes import KubernetesConfig
 from integrations.kubernetes import setup as kubernetes_setup
 from integrations.launchdarkly import LaunchDarklyConfig
@@ -117,8 +118,11 @@ class BuiltAdapters:
             await self.http.close()
 
 
-async def build_adapters(config: AdaptersFile) -> BuiltAdapters:
-    """One adapter per configured section, sharing one HTTP session."""
+async def build_adapters(config: AdaptersFile, time: TimeSource = REAL_TIME) -> BuiltAdapters:
+    """One adapter per configured section, sharing one HTTP session.
+
+    Adapters that retry by themselves (PagerDuty, ServiceNow) wait on `time`.
+    """
     built = BuiltAdapters(Adapters())
     needs_http = any((config.unleash, config.launchdarkly, config.webhooks))
     if needs_http:
@@ -134,11 +138,11 @@ async def build_adapters(config: AdaptersFile) -> BuiltAdapters:
     if config.webhooks is not None and built.http is not None:
         built.adapters.remediators.append(webhook_setup(config.webhooks, built.http))
     if config.pagerduty is not None:
-        pager = build_pager(config.pagerduty)
+        pager = build_pager(config.pagerduty, sleep=time.sleep)
         built.adapters.pager = pager
         built.closers.append(pager)
     if config.servicenow is not None:
-        ticketing = servicenow_setup(config.servicenow)
+        ticketing = servicenow_setup(config.servicenow, sleep=time.sleep)
         built.adapters.ticketing = ticketing
         built.closers.append(ticketing)
     return built

@@ -52,7 +52,11 @@ def build_bot(
 def driver_for(bot: Smokejumper, peers: SandboxPeers) -> SlackDriver:
     """Signs commands, clicks and events with the signing secret and posts them to the bot."""
     return SlackDriver(
-        bot_url=f"{bot.url}/slack/events", signing_secret=SIGNING_SECRET, emulator=peers.slack
+        bot_url=f"{bot.url}/slack/events",
+        signing_secret=SIGNING_SECRET,
+        emulator=peers.slack,
+        # The bot checks request timestamps on its own (virtual) clock.
+        clock=lambda: bot.time.now().timestamp(),
     )
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, update
+from sqlalchemy import and_, exists, func, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -156,3 +156,11 @@ async def pending_count(session: AsyncSession, due_by: datetime | None = None) -
         query = query.where(col(OutboxRow.not_before) <= due_by)
     result = await session.exec(query)
     return len(result.all())
+
+
+async def next_due(session: AsyncSession) -> datetime | None:
+    """When the earliest pending job may run (None when nothing is pending)."""
+    result = await session.exec(
+        select(func.min(col(OutboxRow.not_before))).where(col(OutboxRow.status) == PENDING)
+    )
+    return result.one()

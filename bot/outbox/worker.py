@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 
-from bot.domain.clock import Clock, utcnow
+from bot.domain.clock import REAL_TIME, TimeSource
 from bot.domain.events import EventKind
 from bot.eventlog import service as eventlog
 from bot.outbox import service as outbox
@@ -21,6 +21,10 @@ from bot.store.database import SessionFactory
 log = logging.getLogger(__name__)
 
 JobHandler = Callable[[Job], Awaitable[None]]
+
+# How often `drain` looks again when jobs are left that it cannot run yet (running
+# elsewhere, or waiting behind an earlier job of their incident).
+DRAIN_STEP_SECONDS = 0.05
 
 
 def backoff(attempts: int, base: float = 1.0, cap: float = 300.0) -> timedelta:
@@ -36,7 +40,7 @@ class OutboxWorker:
         sessions: SessionFactory,
         handlers: Mapping[str, JobHandler],
         *,
-        clock: Clock = utcnow,
+        time: TimeSource = REAL_TIME,
         concurrency: int = 4,
         poll_seconds: float = 0.5,
         lease: timedelta = timedelta(minutes=2),
@@ -45,7 +49,8 @@ class OutboxWorker:
     ) -> None:
         self._sessions = sessions
         self._handlers = dict(handlers)
-        self._clock = clock
+        self._time = time
+        self._clock = time.now
         self._concurrency = concurrency
         self._poll = poll_seconds
         self._lease = lease
@@ -120,6 +125,8 @@ class OutboxWorker:
                 ran = 0
             if ran == 0:
                 self._wake.clear()
+                # The idle poll stays on the event loop's clock: on a virtual time source
+                # a sleep returns at once, and this loop would spin instead of idling.
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
 
@@ -130,18 +137,45 @@ class OutboxWorker:
     async def drain(self, timeout: float = 30.0, *, due_only: bool = False) -> None:
         """Run until nothing is pending or running (sandbox and tests).
 
-        With `due_only`, jobs waiting for a later time (a verification window's next
-        look) do not count.
+        Jobs waiting for a later time (a retry's backoff, a verification window's next
+        look) are waited for on the time source, so on a virtual clock draining a
+        ten-minute window takes no real time. With `due_only`, those jobs do not count
+        and no time is waited for them. `timeout` is real seconds: a guard against a job
+        that never finishes, not a wait.
         """
-        deadline = asyncio.get_running_loop().time() + timeout
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
         while True:
-            ran = await self.run_once()
-            if ran:
+            self._wake.clear()
+            if await self.run_once():
+                # Checked after every batch too: jobs that keep queueing due jobs would
+                # otherwise keep a drain busy forever.
+                if loop.time() > deadline:
+                    raise TimeoutError(f"outbox jobs still queueing more after {timeout}s")
                 continue
             async with self._sessions() as session:
-                left = await outbox.pending_count(session, self._clock() if due_only else None)
+                now = self._clock()
+                left = await outbox.pending_count(session, now if due_only else None)
+                next_due = None if due_only else await outbox.next_due(session)
             if left == 0:
                 return
-            if asyncio.get_running_loop().time() > deadline:
+            if loop.time() > deadline:
                 raise TimeoutError(f"{left} outbox job(s) still pending after {timeout}s")
-            await asyncio.sleep(0.05)
+            pause = DRAIN_STEP_SECONDS
+            if next_due is not None and next_due > now:
+                pause = max(pause, (next_due - now).total_seconds())
+            await self._pause(pause)
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep on the time source, cut short when a new job is enqueued (`wake`)."""
+        if seconds <= DRAIN_STEP_SECONDS:
+            await self._time.sleep(seconds)
+            return
+        sleeping = asyncio.ensure_future(self._time.sleep(seconds))
+        woken = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({sleeping, woken}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (sleeping, woken):
+                task.cancel()
+            await asyncio.gather(sleeping, woken, return_exceptions=True)

@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from bot.domain.clock import REAL_TIME, TimeSource
 from bot.ports.chat import ChannelInfo, ChannelNameTaken, ChatError, ChatMessage
 from integrations.slack.config import SlackConfig
 from integrations.slack.pacing import Pacer
@@ -54,10 +55,12 @@ def _channel_info(channel: dict[str, Any]) -> ChannelInfo:
 class SlackWorkspace:
     """Channel and message operations with pacing, retries and idempotent semantics."""
 
-    def __init__(self, client: AsyncWebClient, config: SlackConfig) -> None:
+    def __init__(
+        self, client: AsyncWebClient, config: SlackConfig, time: TimeSource = REAL_TIME
+    ) -> None:
         self._client = client
         self._config = config
-        self._pacer = Pacer()
+        self._pacer = Pacer(time)
         self._bot_user_id: str | None = None
 
     @property

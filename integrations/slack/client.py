@@ -2,17 +2,110 @@
 
 from __future__ import annotations
 
+import random
+
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.domain.clock import REAL_TIME, TimeSource
 from integrations.slack.config import SlackConfig
 
 
-def build_web_client(config: SlackConfig) -> AsyncWebClient:
+def retry_after_seconds(response: HttpResponse) -> float:
+    """How long a 429 asks us to wait, with up to a second of jitter, as slack_sdk does.
+
+    The jitter keeps replicas that were refused together from retrying in lockstep. A
+    missing or unreadable header counts as Slack's minimum of one second.
+    """
+    wait = 1
+    for name, values in response.headers.items():
+        if name.lower() == "retry-after":
+            value = values[0] if isinstance(values, list) and values else values
+            try:
+                wait = int(str(value))
+            except ValueError:
+                wait = 1
+            break
+    return wait + random.random()
+
+
+class ConnectionErrorRetry(AsyncConnectionErrorRetryHandler):
+    """slack_sdk's connection-error retries, waiting on the app's time source."""
+
+    def __init__(self, time: TimeSource, max_retry_count: int) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self._time = time
+
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        await _backoff(self, self._time, state)
+
+
+class ServerErrorRetry(AsyncServerErrorRetryHandler):
+    """slack_sdk's 500/503 retries, waiting on the app's time source."""
+
+    def __init__(self, time: TimeSource, max_retry_count: int) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self._time = time
+
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        await _backoff(self, self._time, state)
+
+
+class RateLimitRetry(AsyncRateLimitErrorRetryHandler):
+    """Honours a 429's Retry-After, waiting on the app's time source."""
+
+    def __init__(self, time: TimeSource, max_retry_count: int) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self._time = time
+
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        if response is None:
+            # Only a 429 response gets here (see _can_retry_async); anything else is the
+            # error itself, as in slack_sdk.
+            assert error is not None
+            raise error
+        state.next_attempt_requested = True
+        await self._time.sleep(retry_after_seconds(response))
+        state.increment_current_attempt()
+
+
+async def _backoff(handler: AsyncRetryHandler, time: TimeSource, state: RetryState) -> None:
+    """The base handler's exponential backoff, slept on `time` instead of asyncio."""
+    state.next_attempt_requested = True
+    await time.sleep(handler.interval_calculator.calculate_sleep_duration(state.current_attempt))
+    state.increment_current_attempt()
+
+
+def build_web_client(config: SlackConfig, time: TimeSource = REAL_TIME) -> AsyncWebClient:
     """An AsyncWebClient that honours Retry-After and retries transient failures."""
     kwargs: dict[str, object] = {}
     if config.api_url:
@@ -21,9 +114,9 @@ def build_web_client(config: SlackConfig) -> AsyncWebClient:
         token=config.bot_token.get_secret_value(),
         timeout=15,
         retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=2),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=config.max_rate_limit_retries),
-            AsyncServerErrorRetryHandler(max_retry_count=2),
+            ConnectionErrorRetry(time, max_retry_count=2),
+            RateLimitRetry(time, max_retry_count=config.max_rate_limit_retries),
+            ServerErrorRetry(time, max_retry_count=2),
         ],
         **kwargs,  # type: ignore[arg-type]
     )

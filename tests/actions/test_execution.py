@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -13,7 +14,7 @@ from bot.actions.recovery import report_interrupted
 from bot.domain.clock import VirtualTime
 from bot.domain.events import EventKind
 from bot.outbox import service as outbox
-from bot.ports.remediation import VerifyStatus
+from bot.ports.remediation import ActionRequest, ExecutionResult, VerifyStatus
 from integrations.slack.emulator import SlackEmulator
 from tests.actions.support import (
     CountingRemediator,
@@ -166,6 +167,36 @@ async def test_retryable_failures_are_retried_within_the_policy_limit(rig) -> No
     done = await action(harness, row.id or 0)
     assert done.state == "succeeded"
     assert remediator.execute_calls == limit + 1 and done.attempts == limit + 1
+
+
+async def test_retries_wait_out_their_backoff_on_the_apps_clock(
+    database: DatabaseTarget, emulator: SlackEmulator, virtual_time: VirtualTime
+) -> None:
+    adapters, remediator, _pager = fake_adapters()
+    calls: list[datetime] = []
+    execute = remediator.execute
+
+    async def timed(request: ActionRequest) -> ExecutionResult:
+        calls.append(virtual_time.now())
+        return await execute(request)
+
+    remediator.execute = timed  # type: ignore[method-assign]
+    h = await start_harness(
+        database, emulator, time=virtual_time, adapters=adapters, action_retry_base_seconds=2
+    )
+    try:
+        limit = h.app.runtime.policy.rules.limits.max_retries
+        assert limit >= 1
+        remediator.fail("restart_deployment", retryable=True, times=limit)
+        incident = await open_incident(h)
+        row = await add_action(h, incident)
+        await h.drain_due()
+        assert (await action(h, row.id or 0)).state == "succeeded"
+    finally:
+        await stop_harness(h)
+    # 2 s, 4 s, … between attempts, capped at 30 s: slept on the virtual clock, exactly.
+    gaps = [(later - earlier).total_seconds() for earlier, later in pairwise(calls)]
+    assert gaps == [min(2.0 * 2**n, 30.0) for n in range(limit)]
 
 
 async def test_retries_stop_at_the_limit(rig) -> None:  # type: ignore[no-untyped-def]

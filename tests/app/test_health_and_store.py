@@ -7,6 +7,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from bot.store import migrate
+from bot.store.database import POSTGRES_POOL_SIZE
 from integrations.slack.emulator import SlackEmulator
 from tests.support.database import DatabaseTarget
 from tests.support.harness import Harness, start_harness, stop_harness
@@ -71,6 +72,20 @@ async def test_start_up_migrates_an_empty_database(
         assert head is not None
         assert await migrate.current(engine) == head
         assert (await h.get("/readyz")).status == 200
+    finally:
+        await stop_harness(h)
+
+
+async def test_start_up_warms_the_postgres_pool(
+    database: DatabaseTarget, emulator: SlackEmulator
+) -> None:
+    """The harness turns the warm-up off (tests never see the burst it is for); here it is on."""
+    h = await start_harness(database, emulator, database_warm_up=True)
+    try:
+        pool = h.app.runtime.engine.pool
+        # SQLite keeps its one connection; PostgreSQL's pool is full before the first alert.
+        expected = POSTGRES_POOL_SIZE if database.backend == "postgres" else 1
+        assert pool.checkedin() == expected  # type: ignore[attr-defined]
     finally:
         await stop_harness(h)
 

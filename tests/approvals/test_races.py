@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.domain.events import EventKind
 from integrations.slack.emulator import SlackDriver, SlackEmulator
 from tests.approvals.factories import (
@@ -20,6 +22,9 @@ from tests.approvals.factories import (
 )
 from tests.support.database import DatabaseTarget
 from tests.support.harness import Harness, start_harness, stop_harness
+
+# Races between connections and replicas are what PostgreSQL must get right.
+pytestmark = pytest.mark.both_databases
 
 
 async def test_a_double_click_approves_once(harness: Harness) -> None:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import time
 from types import SimpleNamespace
 
 import pytest
+from pydantic import SecretStr
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry import builtin_async_handlers
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.domain.clock import VirtualTime
+from integrations.slack import client as slack_client
+from integrations.slack.client import build_web_client
+from integrations.slack.config import SlackConfig
 from integrations.slack.emulator import RateLimits, SlackEmulator
 
 from .conftest import TOKEN, FakeClock
@@ -86,24 +88,24 @@ async def test_post_message_is_limited_per_channel() -> None:
 async def test_retry_handler_waits_retry_after_then_succeeds(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # The handler adds up to a second of jitter; pin it so the test takes exactly Retry-After.
-    monkeypatch.setattr(builtin_async_handlers, "random", SimpleNamespace(random=lambda: 0.0))
+    # The bot's own client, on a virtual clock the emulator shares: the wait moves the clock
+    # for both instead of passing. The handler adds up to a second of jitter; pin it so the
+    # wait is exactly Retry-After.
+    monkeypatch.setattr(slack_client, "random", SimpleNamespace(random=lambda: 0.0))
+    time = VirtualTime()
     limits = RateLimits.fast().with_method("conversations.info", per_minute=60, burst=1)
-    async with SlackEmulator(rate_limits=limits) as emulator:
-        client = AsyncWebClient(
-            token=TOKEN,
-            base_url=emulator.api_url,
-            retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=1)],
+    async with SlackEmulator(rate_limits=limits, clock=time.monotonic) as emulator:
+        config = SlackConfig(
+            bot_token=SecretStr(TOKEN), api_url=emulator.api_url, max_rate_limit_retries=1
         )
+        client = build_web_client(config, time)
         await client.conversations_info(channel="C0GENERAL")
 
-        started = time.monotonic()
         response = await client.conversations_info(channel="C0GENERAL")
-        elapsed = time.monotonic() - started
 
         assert response["channel"]["id"] == "C0GENERAL"
         assert [c.status for c in emulator.state.calls_to("conversations.info")] == [200, 429, 200]
-        assert elapsed >= 1.0
+        assert time.sleeps == [1.0]
 
 
 async def test_unlimited_never_answers_429() -> None:

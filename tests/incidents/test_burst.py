@@ -11,11 +11,14 @@ from pathlib import Path
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.domain.clock import VirtualTime
 from integrations.slack.emulator import RateLimits, SlackEmulator
 from policies.policy import default_policy_file
 from tests.conftest import fixture_json
 from tests.support.database import DatabaseTarget
 from tests.support.harness import BOT_TOKEN, Harness, start_harness, stop_harness
+
+pytestmark = pytest.mark.both_databases
 
 
 def _no_storm_policy(tmp_path: Path) -> Path:
@@ -26,11 +29,12 @@ def _no_storm_policy(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def limited() -> AsyncIterator[SlackEmulator]:
+async def limited(virtual_time: VirtualTime) -> AsyncIterator[SlackEmulator]:
     # Slack's tiers sped up 60 times, with channel creation held to a burst of 5 at 5/s so the
-    # burst below must run into 429s.
+    # burst below must run into 429s. The emulator's limits run on the bot's virtual clock,
+    # so honouring a Retry-After moves time for both sides instead of waiting.
     limits = RateLimits.fast().with_method("conversations.create", per_minute=300, burst=5)
-    emu = SlackEmulator(bot_token=BOT_TOKEN, rate_limits=limits)
+    emu = SlackEmulator(bot_token=BOT_TOKEN, rate_limits=limits, clock=virtual_time.monotonic)
     await emu.start()
     await AsyncWebClient(token=BOT_TOKEN, base_url=emu.api_url).conversations_create(
         name="incidents"
@@ -41,11 +45,12 @@ async def limited() -> AsyncIterator[SlackEmulator]:
 
 @pytest.fixture
 async def burst_harness(
-    database: DatabaseTarget, limited: SlackEmulator, tmp_path: Path
+    database: DatabaseTarget, limited: SlackEmulator, virtual_time: VirtualTime, tmp_path: Path
 ) -> AsyncIterator[Harness]:
     h = await start_harness(
         database,
         limited,
+        time=virtual_time,
         # Thirty services at once would be a storm (tests/storms); here each must get its
         # own channel, so the breaker is set beyond reach.
         policy_file=_no_storm_policy(tmp_path),

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.domain.events import EventKind
 from tests.conftest import fixture_bytes
 from tests.support.harness import Harness
+
+# Crash and retry paths rest on conditional updates: check them on both backends.
+pytestmark = pytest.mark.both_databases
 
 FIRING = "alertmanager/alertmanager_0.25_firing.json"
 

@@ -84,6 +84,8 @@ def test_mtta_mttm_mttr_inputs_and_means() -> None:
     assert mean_seconds([None]) is None
 
 
+# Conditional updates in the store: both backends.
+@pytest.mark.both_databases
 async def test_transitions_stamp_each_milestone_once_in_the_store(harness: Harness) -> None:
     t0 = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
     async with harness.sessions() as session, session.begin():
@@ -110,6 +112,8 @@ async def test_transitions_stamp_each_milestone_once_in_the_store(harness: Harne
     assert row.open_group_key is None
 
 
+# Concurrent transactions: both backends.
+@pytest.mark.both_databases
 async def test_concurrent_transitions_apply_once(harness: Harness) -> None:
     now = datetime.now(UTC)
     async with harness.sessions() as session, session.begin():

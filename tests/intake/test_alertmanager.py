@@ -7,6 +7,8 @@ import copy
 import json
 from typing import Any
 
+import pytest
+
 from bot.domain.events import EventKind
 from tests.conftest import fixture_bytes, fixture_json
 from tests.support.harness import RESPONDERS, Harness
@@ -49,6 +51,8 @@ async def test_firing_alert_opens_one_channel_with_a_pinned_card(harness: Harnes
     assert EventKind.SLACK_CHANNEL_CREATED in kinds and EventKind.SLACK_CARD_POSTED in kinds
 
 
+# Concurrent duplicates meet a unique constraint across connections: both backends.
+@pytest.mark.both_databases
 async def test_repeats_and_a_burst_of_duplicates_open_nothing_new(harness: Harness) -> None:
     body = fixture_bytes(FIRING)
     assert (await harness.post("/alerts/alertmanager", body)).status == 202

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from tests.conftest import fixture_bytes
 from tests.support.harness import Harness, wait_until
 
@@ -33,6 +35,8 @@ async def test_bad_or_stale_signatures_are_refused(harness: Harness) -> None:
     assert harness.emulator.state.response_posts == []
 
 
+# Event dedup is an ON CONFLICT insert: both backends.
+@pytest.mark.both_databases
 async def test_repeated_event_id_is_handled_once(harness: Harness) -> None:
     channel = await _incident_channel(harness)
     before = len(harness.emulator.state.messages_in(channel))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import json
@@ -16,9 +17,10 @@ from sqlmodel import select
 
 from bot.app import Smokejumper
 from bot.config import load_settings
-from bot.domain.clock import Clock, utcnow
+from bot.domain.clock import TimeSource, VirtualTime
 from bot.store.models import EventRow, IncidentRow, OutboxRow, SignalRow
 from integrations.slack.emulator import SlackDriver, SlackEmulator
+from policies.runbooks import Runbook, load_runbooks
 from tests.support.database import DatabaseTarget
 
 BOT_TOKEN = "xoxb-test-token"
@@ -41,8 +43,10 @@ class Harness:
         emulator: SlackEmulator,
         driver: SlackDriver,
         http: aiohttp.ClientSession,
+        time: TimeSource,
     ) -> None:
         self.app = app
+        self.time = time
         self.emulator = emulator
         self.driver = driver
         self.http = http
@@ -74,6 +78,7 @@ class Harness:
             return Reply(resp.status, await resp.json())
 
     async def drain(self) -> None:
+        """Run every job, moving the app's clock past the ones that wait (backoff, verify)."""
         await self.app.worker.drain(timeout=60)
 
     async def drain_due(self) -> None:
@@ -159,11 +164,17 @@ async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> Non
         await asyncio.sleep(0.01)
 
 
+@functools.cache
+def shipped_runbooks() -> list[Runbook]:
+    """The shipped runbooks, parsed once per test process instead of once per app."""
+    return load_runbooks()
+
+
 async def start_harness(
     database: DatabaseTarget,
     emulator: SlackEmulator,
     *,
-    clock: Clock = utcnow,
+    time: TimeSource | None = None,
     run_outbox: bool = False,
     triager: Any = None,
     adapters: Any = None,
@@ -184,17 +195,35 @@ async def start_harness(
             "announce_channel": "incidents",
             "responders": RESPONDERS,
             "outbox_poll_seconds": 0.05,
+            # Tests never see a burst that a warm pool would help; opening ten
+            # connections per app only costs time.
+            "database_warm_up": False,
             **overrides,
         }
     )
+    if "clock" in overrides:
+        # Settings ignore unknown names; a clock passed here would be silently dropped.
+        raise TypeError("start_harness takes time=VirtualTime(...), not clock=")
+    # Virtual unless the test brings its own: paced Slack calls, retries and outbox
+    # backoff move the app's clock instead of waiting on the wall clock.
+    time = time if time is not None else VirtualTime()
     app = Smokejumper(
-        settings, clock=clock, run_outbox=run_outbox, triager=triager, adapters=adapters
+        settings,
+        time=time,
+        run_outbox=run_outbox,
+        triager=triager,
+        adapters=adapters,
+        runbooks=shipped_runbooks(),
     )
     await app.start("127.0.0.1", 0)
     driver = SlackDriver(
-        bot_url=f"{app.url}/slack/events", signing_secret=SIGNING_SECRET, emulator=emulator
+        bot_url=f"{app.url}/slack/events",
+        signing_secret=SIGNING_SECRET,
+        emulator=emulator,
+        # Signed on the app's clock, which checks the timestamp.
+        clock=lambda: time.now().timestamp(),
     )
-    return Harness(app, emulator, driver, aiohttp.ClientSession())
+    return Harness(app, emulator, driver, aiohttp.ClientSession(), time)
 
 
 async def stop_harness(harness: Harness) -> None:

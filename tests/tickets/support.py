@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlmodel import col, select
 
+from bot.domain.clock import VirtualTime
 from bot.domain.events import EventKind
 from bot.eventlog import service as eventlog
 from bot.handoff.jobs import job_handlers as handoff_job_handlers
@@ -29,23 +29,10 @@ OUTAGE_TEXT = "is unreachable; the timeline will be written when it is back"
 RECOVERY_TEXT = "is reachable again"
 
 
-class MovableClock:
-    """Wall-clock time plus an offset the test moves forward (never back)."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += timedelta(seconds=seconds)
-
-
 @dataclass
 class TicketHarness:
     harness: Harness
-    clock: MovableClock
+    clock: VirtualTime
     ticketing: Any
     pager: FakePager
 
@@ -131,10 +118,14 @@ def wire(harness: Harness) -> None:
 
 
 async def start_ticket_harness(
-    database: DatabaseTarget, emulator: SlackEmulator, ticketing: Any | None = None
+    database: DatabaseTarget,
+    emulator: SlackEmulator,
+    ticketing: Any | None = None,
+    clock: VirtualTime | None = None,
 ) -> TicketHarness:
-    clock = MovableClock()
-    harness = await start_harness(database, emulator, clock=clock)
+    """The harness on a virtual clock that `wait_out_retries` moves forward."""
+    clock = clock if clock is not None else VirtualTime()
+    harness = await start_harness(database, emulator, time=clock)
     wire(harness)
     return TicketHarness(harness, clock, ticketing or FakeTicketing(), FakePager())
 
@@ -151,7 +142,6 @@ __all__ = [
     "PENDING",
     "RECOVERY_TEXT",
     "RESPONDER",
-    "MovableClock",
     "TicketHarness",
     "attach_adapters",
     "open_incident",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import uuid
 
+import pytest
+
 from bot.domain.events import EventKind
 from bot.tickets import jobs
 from bot.tickets.draft import latest_report
@@ -99,6 +101,8 @@ async def test_a_lost_reply_finds_the_ticket_on_retry_instead_of_opening_another
     assert th.told(incident.channel_id, OUTAGE_TEXT) == 1
 
 
+# Ticket creation is claimed once: both backends.
+@pytest.mark.both_databases
 async def test_repeated_requests_and_reruns_open_one_ticket(th: TicketHarness) -> None:
     incident = await open_incident(th)
     assert incident.id is not None

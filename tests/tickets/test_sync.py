@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from bot.outbox import service as outbox
 from bot.tickets import jobs
 from bot.tickets import service as tickets
 from bot.tickets.requests import request_ticket
 from tests.tickets.support import PENDING, TicketHarness, attach_adapters, open_incident
+
+# Batches are claimed with conditional updates: check them on both backends.
+pytestmark = pytest.mark.both_databases
 
 
 async def ticketed_incident(th: TicketHarness) -> int:

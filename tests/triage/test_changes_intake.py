@@ -6,6 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from bot.changes.models import MAX_CHANGES_PER_REQUEST
 from bot.domain.events import EventKind
 from bot.store.models import ChangeRow
@@ -36,6 +38,8 @@ def deploy_change(change_id: str = "deploy-481", **overrides: Any) -> dict[str, 
     return item
 
 
+# A resend is dropped by an ON CONFLICT insert: both backends.
+@pytest.mark.both_databases
 async def test_signed_changes_are_recorded_once(harness: Harness) -> None:
     body = change_report(deploy_change(), deploy_change("flag-9", kind="feature_flag"))
     first = await post_signed(harness, "/changes", body)

@@ -1,0 +1,75 @@
+"""The outbox on the app's time source: backoff and waiting jobs move the clock, not the test."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from itertools import pairwise
+
+import pytest
+
+from bot.domain.clock import VirtualTime
+from bot.outbox import service as outbox
+from bot.outbox.service import Job
+from bot.ports.chat import ChatError
+from tests.support.harness import Harness
+
+# Claims and the due-time query run on both backends.
+pytestmark = pytest.mark.both_databases
+
+LATER = "test.later"
+FLAKY = "test.flaky"
+
+
+async def _enqueue(harness: Harness, kind: str, not_before: datetime | None = None) -> None:
+    now = harness.app.clock()
+    async with harness.sessions() as session, session.begin():
+        await outbox.enqueue(
+            session, kind=kind, correlation_id="drain-test", now=now, not_before=not_before
+        )
+
+
+async def test_drain_moves_the_clock_to_a_waiting_job_and_runs_it(
+    harness: Harness, virtual_time: VirtualTime
+) -> None:
+    ran: list[datetime] = []
+
+    async def later(_job: Job) -> None:
+        ran.append(virtual_time.now())
+
+    harness.app.worker._handlers[LATER] = later
+    start = virtual_time.now()
+    await _enqueue(harness, LATER, not_before=start + timedelta(minutes=5))
+
+    await harness.drain_due()
+    assert ran == []  # not due: left queued, and no time passed for it
+    assert virtual_time.now() == start
+
+    await harness.drain()
+    assert ran == [start + timedelta(minutes=5)]
+    assert virtual_time.sleeps == [300.0]
+
+
+async def test_a_failing_job_backs_off_on_the_clock_until_it_succeeds(
+    harness: Harness, virtual_time: VirtualTime
+) -> None:
+    attempts: list[datetime] = []
+
+    async def flaky(_job: Job) -> None:
+        attempts.append(virtual_time.now())
+        if len(attempts) < 4:
+            raise ChatError("internal_error", "Slack said no", retryable=True)
+
+    harness.app.worker._handlers[FLAKY] = flaky
+    await _enqueue(harness, FLAKY)
+
+    await harness.drain()
+
+    # Each retry waited out the worker's exponential backoff on the virtual clock, exactly.
+    gaps = [(b - a).total_seconds() for a, b in pairwise(attempts)]
+    assert len(attempts) == 4
+    assert gaps == virtual_time.sleeps
+    first = virtual_time.sleeps[0]
+    assert first >= 1.0
+    assert virtual_time.sleeps == [first, 2 * first, 4 * first]
+    async with harness.sessions() as session:
+        assert await outbox.pending_count(session) == 0
