@@ -13,9 +13,8 @@ from enum import StrEnum
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, Self
+from typing import Self
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -30,6 +29,7 @@ from pydantic import (
 from bot.domain.signals import Severity, Signal
 from bot.domain.subject import SubjectKind
 from policies.catalog import CATALOG, ActionEffect, ParamType
+from policies.strict_yaml import StrictYamlError, load_strict_yaml
 
 SCHEMA_VERSION = 1
 
@@ -481,32 +481,10 @@ def _check_param_template(value: str) -> None:
             raise ValueError(f"unknown change kind {key!r} in {value!r}")
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """Rejects duplicate keys, which plain YAML silently resolves to the last one."""
-
-
-def _mapping_without_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    keys: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
-        if key in keys:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
-        keys.add(key)
-    return loader.construct_mapping(node)
-
-
-_UniqueKeyLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates
-)
-
-
 def _load_file(entry: Traversable) -> Runbook:
     try:
-        # A SafeLoader subclass: only plain data, never arbitrary objects.
-        document = yaml.load(entry.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        document = load_strict_yaml(entry.read_text(encoding="utf-8"))
+    except (StrictYamlError, UnicodeDecodeError) as exc:
         raise RunbookError(f"{entry.name}: invalid YAML: {exc}") from exc
     if not isinstance(document, dict):
         raise RunbookError(f"{entry.name}: a runbook must be a mapping at the top level")
