@@ -96,6 +96,9 @@ async def claim(
     jobs: list[Job] = []
     for row in candidates.all():
         assert row.id is not None
+        # Read before the update: the ORM synchronizes the loaded row with the UPDATE's
+        # values, so reading `row.attempts` afterwards would count this claim twice.
+        attempts = row.attempts + 1
         taken = await session.exec(
             update(OutboxRow)
             .where(col(OutboxRow.id) == row.id, col(OutboxRow.status) == row.status)
@@ -119,7 +122,7 @@ async def claim(
                     incident_id=row.incident_id,
                     payload=dict(row.payload),
                     correlation_id=row.correlation_id,
-                    attempts=row.attempts + 1,
+                    attempts=attempts,
                 )
             )
     return jobs

@@ -60,6 +60,11 @@ class OutboxWorker:
         self._stopping = False
         self.worker_id = uuid.uuid4().hex[:16]
 
+    @property
+    def max_attempts(self) -> int:
+        """Runs a job gets before it is given up (while nothing keeps it alive longer)."""
+        return self._max_attempts
+
     def wake(self) -> None:
         """Look for work now instead of at the next poll."""
         self._wake.set()

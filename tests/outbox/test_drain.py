@@ -73,3 +73,23 @@ async def test_a_failing_job_backs_off_on_the_clock_until_it_succeeds(
     assert virtual_time.sleeps == [first, 2 * first, 4 * first]
     async with harness.sessions() as session:
         assert await outbox.pending_count(session) == 0
+
+
+async def test_the_first_retry_waits_the_base_delay_and_the_last_attempt_is_the_limit(
+    harness: Harness, virtual_time: VirtualTime
+) -> None:
+    seen: list[int] = []
+
+    async def failing(job: Job) -> None:
+        seen.append(job.attempts)
+        raise ChatError("internal_error", "Slack said no", retryable=True)
+
+    worker = harness.app.worker
+    worker._handlers[FLAKY] = failing
+    await _enqueue(harness, FLAKY)
+
+    await harness.drain()
+
+    # One claim is one attempt: 1, 2, 3 … and the first retry waits the base delay.
+    assert seen == list(range(1, worker.max_attempts + 1))
+    assert virtual_time.sleeps[0] == 1.0
