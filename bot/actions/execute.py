@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.actions import jobs
 from bot.actions import service as actions
 from bot.actions.common import POLICY_ACTOR, log_action, refresh_cards, tell_channel
-from bot.actions.escalate import escalate
+from bot.actions.give_up import Outcome, give_up
 from bot.actions.human import HUMAN_ACTIONS, run_human_action
 from bot.actions.recheck import recheck_autonomous
 from bot.actions.recovery import interrupted_after, mark_interrupted
@@ -244,39 +244,17 @@ async def _succeeded(
 
 
 async def _failed(rt: Runtime, job: Job, row: ActionRow, error: AdapterError, ms: float) -> None:
-    now = rt.clock()
-    async with rt.sessions() as session, session.begin():
-        assert row.id is not None
-        await actions.move(
-            session,
-            row.id,
-            S.EXECUTING,
-            S.FAILED,
-            finished_at=now,
-            error_code=error.code,
-            error=error.message[:1000],
-        )
-        log_action(
-            session,
-            row,
-            EventKind.ACTION_FAILED,
-            f"{row.action} on {row.target} failed ({error.code}): {error.message[:300]}",
-            correlation_id=job.correlation_id,
-            at=now,
-            error_code=error.code,
-            retryable=error.retryable,
-            duration_ms=round(ms, 1),
-        )
-        await escalate(
-            rt,
-            session,
-            row.incident_id,
-            reason=f"{row.action} on {row.target} failed: {error.message[:300]}",
-            correlation_id=job.correlation_id,
-            action=row,
-        )
-        await refresh_cards(session, row.incident_id, job.correlation_id, now)
-    rt.wake_outbox()
+    outcome = Outcome(
+        source=S.EXECUTING,
+        target=S.FAILED,
+        event=EventKind.ACTION_FAILED,
+        what=f"failed ({error.code}): {error.message[:300]}",
+        reason=f"failed: {error.message[:300]}",
+        stamped="finished_at",
+        columns={"error_code": error.code, "error": error.message[:1000]},
+        facts={"error_code": error.code, "retryable": error.retryable, "duration_ms": round(ms, 1)},
+    )
+    await give_up(rt, job, row, outcome)
 
 
 async def _breaker_opened(rt: Runtime, row: ActionRow, adapter: str) -> None:

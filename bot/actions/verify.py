@@ -9,7 +9,7 @@ from datetime import timedelta
 from bot.actions import jobs
 from bot.actions import service as actions
 from bot.actions.common import log_action, refresh_cards, request_of
-from bot.actions.escalate import escalate
+from bot.actions.give_up import Outcome, give_up
 from bot.actions.states import ActionState
 from bot.actions.undo import verify_undo
 from bot.domain.events import EventKind
@@ -124,30 +124,16 @@ async def _verified(rt: Runtime, job: Job, row: ActionRow, check: VerificationRe
 
 
 async def _unverified(rt: Runtime, job: Job, row: ActionRow, why: str) -> None:
-    now = rt.clock()
-    assert row.id is not None
-    async with rt.sessions() as session, session.begin():
-        if not await actions.move(session, row.id, S.SUCCEEDED, S.UNVERIFIED, verified_at=now):
-            return
-        log_action(
-            session,
-            row,
-            EventKind.ACTION_UNVERIFIED,
-            f"{row.action} on {row.target} not verified: {why}",
-            correlation_id=job.correlation_id,
-            at=now,
-            outcome="not_recovered",
-        )
-        await escalate(
-            rt,
-            session,
-            row.incident_id,
-            reason=f"{row.action} on {row.target} did not fix it: {why}",
-            correlation_id=job.correlation_id,
-            action=row,
-        )
-        await refresh_cards(session, row.incident_id, job.correlation_id, now)
-    rt.wake_outbox()
+    outcome = Outcome(
+        source=S.SUCCEEDED,
+        target=S.UNVERIFIED,
+        event=EventKind.ACTION_UNVERIFIED,
+        what=f"not verified: {why}",
+        reason=f"did not fix it: {why}",
+        stamped="verified_at",
+        facts={"outcome": "not_recovered"},
+    )
+    await give_up(rt, job, row, outcome)
 
 
 async def verify_soon(rt: Runtime, incident_id: int, correlation_id: str) -> None:
