@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     alertmanager_allow_unauthenticated: bool = False
     # Flood control, per alert source: one request, and per minute in this process.
     max_alerts_per_request: int = Field(default=1000, gt=0)
+    # Group commit (bot/intake/commit.py): deliveries per transaction at most, and
+    # transactions in flight at once (PostgreSQL; SQLite writes one at a time).
+    intake_batch_max: int = Field(default=64, ge=1, le=1000)
+    intake_batch_writers: int = Field(default=3, ge=1, le=16)
     max_alerts_per_minute: int = Field(default=12000, gt=0)
     announce_channel: str | None = None
     responders: Annotated[list[str], NoDecode] = Field(default_factory=list)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.config import Settings
 from bot.domain.clock import Clock
 from bot.intake.budget import AlertBudget
+from bot.intake.commit import GroupCommit
 from bot.intake.pipeline import Pipeline
 from bot.intake.stages.admit import Admit
 from bot.intake.stages.echo import AttachEchoes
@@ -23,6 +24,8 @@ def build_pipeline(
     settings: Settings, sessions: SessionFactory, clock: Clock, policy: Policy | None = None
 ) -> Pipeline:
     """verify → parse → normalize → admit → persist → echo → group → incident."""
+    # SQLite has one connection: a second writer would only queue for it.
+    sqlite = settings.database_url.startswith("sqlite")
     budget = AlertBudget(settings.max_alerts_per_request, settings.max_alerts_per_minute)
     return Pipeline(
         request_stages=[
@@ -31,6 +34,10 @@ def build_pipeline(
             Normalize(subject_rules(settings), settings.group_by),
             Admit(budget),
         ],
-        database_stages=[Persist(), AttachEchoes(), Group(policy), OpenOrUpdateIncident(clock)],
-        sessions=sessions,
+        database=GroupCommit(
+            sessions,
+            [Persist(), AttachEchoes(), Group(policy), OpenOrUpdateIncident(clock)],
+            max_batch=settings.intake_batch_max,
+            writers=1 if sqlite else settings.intake_batch_writers,
+        ),
     )

@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.signals import Signal
+from bot.intake.effects import DeferredEffects
 from bot.ports.alerts import AlertSource, Rejected
 from policies.decisions import Reason
 
@@ -56,6 +57,14 @@ class IntakeContext:
     # Alerts of the batch that were reported and skipped; the others are stored.
     rejected: list[Rejected] = field(default_factory=list)
     session: AsyncSession | None = None
+    # Storm writes added up over the batch and made once, before it commits.
+    effects: DeferredEffects = field(default_factory=DeferredEffects)
+
+    def forget_database_facts(self) -> None:
+        """Undo what the database stages noted, for a run whose transaction rolled back."""
+        self.outcomes = [SignalOutcome(o.signal, group_key=o.group_key) for o in self.outcomes]
+        self.effects = DeferredEffects()
+        self.session = None
 
     def db(self) -> AsyncSession:
         assert self.session is not None, "a database stage ran outside the transaction"

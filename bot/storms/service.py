@@ -22,7 +22,7 @@ from bot.store.upsert import insert_if_absent
 from bot.storms import jobs
 from bot.storms.keys import STORM, STORM_ACTOR, storm_key
 from policies.autonomy import breaker_reason
-from policies.decisions import Reason
+from policies.decisions import Reason, ReasonCode
 from policies.engine_inputs import AlertingService, History, window_start
 from policies.policy import Policy
 
@@ -73,6 +73,14 @@ async def breaker(
     window = policy.rules.limits.circuit_breaker.window_minutes
     since = window_start(now, window)
     return breaker_reason(await alerting_services(session, environment, since), policy, now)
+
+
+def joining(environment: str) -> Reason:
+    """Why an alert joins the environment's open storm without counting the breaker again."""
+    return Reason(
+        ReasonCode.CIRCUIT_BREAKER_OPEN,
+        f"a storm is open in {environment[:100]}; new alerts join it until it subsides",
+    )
 
 
 async def active(session: AsyncSession, environment: str) -> IncidentRow | None:

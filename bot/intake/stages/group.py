@@ -54,6 +54,10 @@ class Group:
         if self._policy is None:
             return
         environment = signal.environment
+        if environment not in storm_by_environment and await storms.active(session, environment):
+            # Already in a storm: joining it needs neither the lock nor the count. Only
+            # the storm's own check (bot/storms/flows.check_storm) decides it subsided.
+            storm_by_environment[environment] = storms.joining(environment)
         if environment not in storm_by_environment:
             await storms.serialize_decision(session)
             reason = await storms.breaker(session, self._policy, environment, ctx.received_at)

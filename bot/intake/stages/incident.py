@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -46,6 +48,9 @@ class OpenOrUpdateIncident:
         outcome.incident_id = incident.id
         outcome.disposition = Disposition.OPENED if created else Disposition.ATTACHED
         await self._link_signal(session, outcome)
+        if storms.is_storm(incident):
+            await self._storm_alert(ctx, outcome, incident, created, now)
+            return
         worse = Severity(signal.severity).rank > Severity(incident.severity).rank
         await session.exec(
             update(IncidentRow)
@@ -69,26 +74,6 @@ class OpenOrUpdateIncident:
                 service=incident.service,
                 environment=incident.environment,
             )
-        if storms.is_storm(incident):
-            data["storm"] = True
-            kind = EventKind.INCIDENT_OPENED if created else EventKind.INCIDENT_SIGNAL_ATTACHED
-            what = "Storm incident opened by" if created else "Storm alert from"
-            eventlog.record(
-                session,
-                kind=kind,
-                actor=signal.source,
-                summary=f"{what} {signal.source}: {signal.summary[:200]}",
-                correlation_id=ctx.correlation_id,
-                at=now,
-                incident_id=incident.id,
-                data=data,
-            )
-            # A storm gets a storm card instead of a triage: nothing runs by itself for it.
-            if created and outcome.storm is not None:
-                await storms.started(session, incident, outcome.storm, ctx.correlation_id, now)
-            else:
-                await storms.refresh_card(session, incident.id, ctx.correlation_id, now)
-            return
         if created:
             kind, summary, job = EventKind.INCIDENT_OPENED, "Incident opened by", jobs.OPEN_CHANNEL
         else:
@@ -125,6 +110,45 @@ class OpenOrUpdateIncident:
                 correlation_id=ctx.correlation_id,
                 now=now,
             )
+
+    async def _storm_alert(
+        self,
+        ctx: IntakeContext,
+        outcome: SignalOutcome,
+        incident: IncidentRow,
+        created: bool,
+        now: datetime,
+    ) -> None:
+        """A storm alert: logged, its count and card left to the batch (one write each)."""
+        session, signal = ctx.db(), outcome.signal
+        assert incident.id is not None
+        data = {
+            **_signal_facts(signal),
+            "signal_id": outcome.signal_id,
+            "group_key": outcome.group_key,
+            "storm": True,
+        }
+        if created:
+            data.update(title=incident.title, service=incident.service)
+            data.update(environment=incident.environment)
+        kind = EventKind.INCIDENT_OPENED if created else EventKind.INCIDENT_SIGNAL_ATTACHED
+        what = "Storm incident opened by" if created else "Storm alert from"
+        eventlog.record(
+            session,
+            kind=kind,
+            actor=signal.source,
+            summary=f"{what} {signal.source}: {signal.summary[:200]}",
+            correlation_id=ctx.correlation_id,
+            at=now,
+            incident_id=incident.id,
+            data=data,
+        )
+        ctx.effects.storm_alert(
+            incident.id, signal.severity, ctx.correlation_id, now, refresh=not created
+        )
+        # A storm gets a storm card instead of a triage: nothing runs by itself for it.
+        if created and outcome.storm is not None:
+            await storms.started(session, incident, outcome.storm, ctx.correlation_id, now)
 
     async def _resolved(self, ctx: IntakeContext, outcome: SignalOutcome) -> None:
         session, now, signal = ctx.db(), self._clock(), outcome.signal
@@ -173,8 +197,9 @@ class OpenOrUpdateIncident:
                 )
         incident = await incidents.get(session, outcome.incident_id)
         if incident is not None and storms.is_storm(incident):
-            # A storm's recoveries show on its card; a line each would flood the channel.
-            await storms.refresh_card(session, outcome.incident_id, ctx.correlation_id, now)
+            # A storm's recoveries show on its card (refreshed once per batch); a line
+            # each would flood the channel.
+            ctx.effects.storm_resolved(outcome.incident_id, ctx.correlation_id, now)
             return
         await outbox.enqueue(
             session,

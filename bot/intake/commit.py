@@ -1,0 +1,142 @@
+"""Group commit: concurrent deliveries' database stages share one transaction per batch.
+
+A commit is the expensive part of taking an alert (a WAL write on SQLite, a round trip
+and a flush on PostgreSQL), so deliveries that arrive while a batch is being written wait
+and go together in the next: one commit for the lot. Each delivery runs in its own
+savepoint, so one that fails is rolled back alone and its batch-mates are still
+committed. A delivery's waiter is released only after the commit that holds its rows, so
+its 2xx still means "durable". Should the commit itself fail, each delivery of the batch
+is run again in a transaction of its own, so the culprit fails alone.
+
+Dedup and grouping need nothing special: batch-mates see each other's rows inside the
+transaction, and across replicas the unique `occurrence_key` and `open_group_key`
+decide, as they do for single deliveries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.intake.context import IntakeContext
+from bot.intake.effects import DeferredEffects
+from bot.store.database import SessionFactory
+
+log = logging.getLogger(__name__)
+
+
+class Stage(Protocol):
+    """One step of the alert path; raises IntakeError to stop with a reason."""
+
+    name: str
+
+    async def __call__(self, ctx: IntakeContext) -> None: ...
+
+
+@dataclass
+class _Waiting:
+    ctx: IntakeContext
+    done: asyncio.Future[None]
+    failure: BaseException | None = field(default=None)
+
+
+class GroupCommit:
+    """Runs the database stages for many deliveries per transaction; see the module doc."""
+
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        stages: Sequence[Stage],
+        *,
+        max_batch: int,
+        writers: int,
+    ) -> None:
+        self._sessions = sessions
+        self._stages = list(stages)
+        self._max_batch = max_batch
+        self._writers = writers
+        self._queue: deque[_Waiting] = deque()
+        self._running: set[asyncio.Task[None]] = set()
+
+    async def run(self, ctx: IntakeContext) -> None:
+        """Return once `ctx`'s rows are committed; raise what its stages raised."""
+        waiting = _Waiting(ctx, asyncio.get_running_loop().create_future())
+        self._queue.append(waiting)
+        if len(self._running) < self._writers:
+            task = asyncio.create_task(self._write_while_queued())
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+        # Shielded: a client that hangs up must not cancel a batch its mates are in.
+        await asyncio.shield(waiting.done)
+
+    async def _write_while_queued(self) -> None:
+        # One yield first, so deliveries that arrive in the same turn of the loop join.
+        await asyncio.sleep(0)
+        while self._queue:
+            batch = [self._queue.popleft() for _ in range(min(self._max_batch, len(self._queue)))]
+            try:
+                await self._write(batch)
+            except Exception:
+                log.warning("group commit of %d deliveries failed; writing each alone", len(batch))
+                for waiting in batch:
+                    await self._write_alone(waiting)
+            except BaseException as exc:
+                # Shutting down mid-batch: nothing is known committed, so nobody gets a 2xx.
+                for waiting in batch:
+                    waiting.failure = exc
+                raise
+            finally:
+                for waiting in batch:
+                    _release(waiting)
+
+    async def _write(self, batch: list[_Waiting]) -> None:
+        effects = DeferredEffects()
+        async with self._sessions() as session, session.begin():
+            for waiting in batch:
+                waiting.failure = None
+                try:
+                    async with session.begin_nested():
+                        await self._stages_for(waiting.ctx, session)
+                except Exception as exc:
+                    # Its savepoint is rolled back; the others' rows stand.
+                    waiting.failure = exc
+                    waiting.ctx.forget_database_facts()
+                    continue
+                effects.merge(waiting.ctx.effects)
+                # The next delivery reads rows afresh, as it would in a session of its own.
+                session.expunge_all()
+            await effects.apply(session)
+
+    async def _write_alone(self, waiting: _Waiting) -> None:
+        waiting.ctx.forget_database_facts()
+        waiting.failure = None
+        try:
+            async with self._sessions() as session, session.begin():
+                await self._stages_for(waiting.ctx, session)
+                await waiting.ctx.effects.apply(session)
+        except Exception as exc:
+            waiting.failure = exc
+            waiting.ctx.forget_database_facts()
+
+    async def _stages_for(self, ctx: IntakeContext, session: AsyncSession) -> None:
+        ctx.session = session
+        try:
+            for stage in self._stages:
+                await stage(ctx)
+        finally:
+            ctx.session = None
+
+
+def _release(waiting: _Waiting) -> None:
+    if waiting.done.done():
+        return
+    if waiting.failure is not None:
+        waiting.done.set_exception(waiting.failure)
+    else:
+        waiting.done.set_result(None)
