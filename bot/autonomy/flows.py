@@ -51,7 +51,6 @@ async def freeze_flow(
     """Freeze autonomy for a scope; from the next decision on, nothing runs by itself there."""
     now = rt.clock()
     until = now + duration if duration is not None else None
-    correlation_id = uuid.uuid4().hex
     span = "until lifted"
     if until is not None and duration is not None:
         span = f"until {when(until)} ({describe_duration(duration)})"
@@ -61,34 +60,22 @@ async def freeze_flow(
             session, scope, until=until, reason=reason[:1000], set_by=user_id, now=now
         )
         held = await _waiting_autonomous(session, scope)
-        here, told = await _announce(
-            session,
-            rt,
+        notice = _Notice(
+            EventKind.AUTONOMY_FROZEN,
             scope,
-            channel_id,
             f"🧊 <@{user_id}> froze autonomy for {label(scope)} {span}{escape(why)}."
             " Meanwhile nothing runs by itself; approvals by hand still work.",
-            correlation_id,
-            now,
-        )
-        eventlog.record(
-            session,
-            kind=EventKind.AUTONOMY_FROZEN,
-            actor=f"slack:{user_id}",
-            summary=f"{_scope_words(scope)} {span} by <@{user_id}>{why}",
-            correlation_id=correlation_id,
-            at=now,
-            incident_id=here,
-            data={
+            f"{_scope_words(scope)} {span} by <@{user_id}>{why}",
+            {
                 "scope": scope,
                 "until": until.isoformat() if until else None,
                 "duration_minutes": int(duration.total_seconds() // 60) if duration else None,
                 "reason": reason[:1000],
                 "set_by": user_id,
                 "waiting_autonomous_actions": held,
-                "incidents_told": told,
             },
         )
+        await _publish(session, rt, notice, user_id, channel_id, now)
     rt.wake_outbox()
     waiting = (
         f" {held} autonomous action(s) approved by policy and not yet started will not start."
@@ -128,37 +115,24 @@ async def unfreeze_flow(
                 f"{admission.note()}",
                 public=False,
             )
-    correlation_id = uuid.uuid4().hex
     async with rt.sessions() as session, session.begin():
         if not await autonomy.unfreeze(session, scope, set_by=user_id, now=now):
             return ChangeReply(f"Nothing to lift: {label(scope)} is not frozen.", public=False)
-        here, told = await _announce(
-            session,
-            rt,
+        notice = _Notice(
+            EventKind.AUTONOMY_UNFROZEN,
             scope,
-            channel_id,
             f"▶️ <@{user_id}> lifted the freeze of {label(scope)}; autonomy follows the policy"
             " again.",
-            correlation_id,
-            now,
-        )
-        eventlog.record(
-            session,
-            kind=EventKind.AUTONOMY_UNFROZEN,
-            actor=f"slack:{user_id}",
-            summary=f"{_scope_words(scope)} unfrozen by <@{user_id}>",
-            correlation_id=correlation_id,
-            at=now,
-            incident_id=here,
-            data={
+            f"{_scope_words(scope)} unfrozen by <@{user_id}>",
+            {
                 "scope": scope,
                 "set_by": user_id,
                 "was_set_by": held.set_by,
                 "was_reason": held.reason,
                 "was_until": held.until.isoformat() if held.until else None,
-                "incidents_told": told,
             },
         )
+        await _publish(session, rt, notice, user_id, channel_id, now)
         remaining = await autonomy.load_freeze(session, now)
     rt.wake_outbox()
     still = freeze_summary(remaining, now) if remaining.fleet or remaining.services else ""
@@ -189,7 +163,6 @@ async def mode_flow(
             public=False,
         )
     now = rt.clock()
-    correlation_id = uuid.uuid4().hex
     file_mode = _file_mode(rt, scope)
     if mode is None:
         words = f"dropped the mode set from Slack for {label(scope)}; the policy file decides"
@@ -197,25 +170,19 @@ async def mode_flow(
         words = f"set the autonomy mode of {label(scope)} to `{mode.value}`"
     async with rt.sessions() as session, session.begin():
         await autonomy.set_mode(session, scope, mode, set_by=user_id, now=now)
-        here, told = await _announce(
-            session, rt, scope, channel_id, f"⚙️ <@{user_id}> {words}.", correlation_id, now
-        )
-        eventlog.record(
-            session,
-            kind=EventKind.AUTONOMY_MODE_SET,
-            actor=f"slack:{user_id}",
-            summary=f"<@{user_id}> {words}",
-            correlation_id=correlation_id,
-            at=now,
-            incident_id=here,
-            data={
+        notice = _Notice(
+            EventKind.AUTONOMY_MODE_SET,
+            scope,
+            f"⚙️ <@{user_id}> {words}.",
+            f"<@{user_id}> {words}",
+            {
                 "scope": scope,
                 "mode": mode.value if mode else None,
                 "file_mode": file_mode.value,
                 "set_by": user_id,
-                "incidents_told": told,
             },
         )
+        await _publish(session, rt, notice, user_id, channel_id, now)
     rt.wake_outbox()
     note = ""
     if mode is not None and mode.rank >= file_mode.rank:
@@ -235,6 +202,42 @@ def _file_mode(rt: Runtime, scope: str) -> AutonomyMode:
 
 def _scope_words(scope: str) -> str:
     return "All services" if scope == FLEET else f"Service {scope}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Notice:
+    """A change of autonomy: what the incidents in scope are told and what the log keeps."""
+
+    kind: EventKind
+    scope: str
+    announcement: str
+    summary: str
+    data: dict[str, Any]
+
+
+async def _publish(
+    session: AsyncSession,
+    rt: Runtime,
+    notice: _Notice,
+    user_id: str,
+    channel_id: str,
+    now: datetime,
+) -> None:
+    """Tell the incidents in scope, then log the change once with whom it was told to."""
+    correlation_id = uuid.uuid4().hex
+    here, told = await _announce(
+        session, rt, notice.scope, channel_id, notice.announcement, correlation_id, now
+    )
+    eventlog.record(
+        session,
+        kind=notice.kind,
+        actor=f"slack:{user_id}",
+        summary=notice.summary,
+        correlation_id=correlation_id,
+        at=now,
+        incident_id=here,
+        data={**notice.data, "incidents_told": told},
+    )
 
 
 async def _announce(
