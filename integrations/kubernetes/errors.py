@@ -6,10 +6,9 @@ from http import HTTPStatus
 
 import aiohttp
 
+from bot.domain.retry import retryable_status
 from bot.ports.adapters import AdapterError
 
-# Status codes after which the same call may succeed later; everything else needs a fix.
-RETRYABLE_STATUSES = frozenset({409, 429, 500, 502, 503, 504})
 # Stable codes for the statuses a caller may want to branch on.
 STATUS_CODES = {
     400: "bad_request",
@@ -32,7 +31,7 @@ def _phrase(status: int) -> str:
 
 def from_status(status: int, operation: str) -> AdapterError:
     """The error for an HTTP error status answered to `operation` (e.g. 'get deployment a/b')."""
-    retryable = status in RETRYABLE_STATUSES or status >= 500
+    retryable = retryable_status(status)
     code = STATUS_CODES.get(status) or ("server_error" if status >= 500 else "rejected")
     return AdapterError(
         code,

@@ -7,12 +7,12 @@ import logging
 import ssl
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import httpx2
 import pagerduty
 
+from bot.domain.retry import retry_after_seconds, retryable_status
 from bot.ports.adapters import AdapterError
 from integrations.pagerduty.pager_config import PagerDutyPagerConfig
 
@@ -30,8 +30,6 @@ STATUS_CODES: dict[int, str] = {
     408: "request_timeout",
     429: "rate_limited",
 }
-# Any 5xx is retryable too; every other status needs a fix on our side.
-RETRYABLE_STATUSES = frozenset({408, 429})
 DETAIL_LIMIT = 200
 # One page of on-call entries is plenty for a chat answer; the rest are later levels.
 ONCALLS_PAGE = 25
@@ -67,18 +65,9 @@ class _StatusFailure(Exception):
 def _retry_after(headers: httpx2.Headers) -> float | None:
     """Seconds to wait from `Retry-After` (seconds or HTTP date) or REST `ratelimit-reset`."""
     for name in ("retry-after", "ratelimit-reset"):
-        value = headers.get(name)
-        if not value:
-            continue
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            pass
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            continue
-        return max(0.0, (when - datetime.now(UTC)).total_seconds())
+        seconds = retry_after_seconds(headers.get(name), datetime.now(UTC))
+        if seconds is not None:
+            return seconds
     return None
 
 
@@ -132,7 +121,7 @@ def classify(exc: BaseException, operation: str, secrets: Iterable[str] = ()) ->
     if isinstance(exc, _StatusFailure):
         status = exc.status
         code = STATUS_CODES.get(status, "server_error" if status >= 500 else f"http_{status}")
-        retryable = status in RETRYABLE_STATUSES or status >= 500
+        retryable = retryable_status(status)
         message = f"{where} failed: HTTP {status}"
         detail = _redact(_error_detail(exc.body), secrets)[:DETAIL_LIMIT]
         if detail and 400 <= status < 500:

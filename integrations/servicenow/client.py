@@ -8,7 +8,6 @@ import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import pysnow
@@ -17,6 +16,7 @@ from pysnow.exceptions import PysnowException
 from requests.adapters import HTTPAdapter
 from requests.auth import HTTPBasicAuth
 
+from bot.domain.retry import retry_after_seconds, retryable_status
 from bot.ports.adapters import AdapterError
 from integrations.servicenow.config import ServiceNowConfig
 
@@ -29,8 +29,6 @@ Record = dict[str, Any]
 SYS_ID = re.compile(r"[0-9a-f]{32}")
 TABLE_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
-# Statuses after which the same request may succeed later; every other 4xx needs a fix.
-RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 STATUS_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -63,18 +61,7 @@ class ServiceNowError(AdapterError):
 
 
 def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return retry_after_seconds(response.headers.get("Retry-After"), datetime.now(UTC))
 
 
 def _error_message(response: requests.Response | None) -> str:
@@ -97,7 +84,7 @@ def classify(exc: BaseException, action: str) -> ServiceNowError:
         return ServiceNowError("timeout", f"ServiceNow {action} timed out", retryable=True)
     if isinstance(exc, requests.HTTPError) and exc.response is not None:
         status = exc.response.status_code
-        retryable = status in RETRYABLE_STATUSES or status >= 500
+        retryable = retryable_status(status)
         code = STATUS_CODES.get(status, "server_error" if status >= 500 else f"http_{status}")
         return ServiceNowError(
             code,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -15,6 +16,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.domain import retry
 from bot.domain.clock import REAL_TIME, TimeSource
 from integrations.slack.config import SlackConfig
 
@@ -25,16 +27,14 @@ def retry_after_seconds(response: HttpResponse) -> float:
     The jitter keeps replicas that were refused together from retrying in lockstep. A
     missing or unreadable header counts as Slack's minimum of one second.
     """
-    wait = 1
+    wait: float | None = None
     for name, values in response.headers.items():
         if name.lower() == "retry-after":
             value = values[0] if isinstance(values, list) and values else values
-            try:
-                wait = int(str(value))
-            except ValueError:
-                wait = 1
+            # Slack sends whole seconds; the date form needs a clock this path does not have.
+            wait = retry.retry_after_seconds(str(value), datetime.fromtimestamp(0, UTC))
             break
-    return wait + random.random()
+    return (wait if wait is not None and wait < 86_400 else 1) + random.random()
 
 
 class ConnectionErrorRetry(AsyncConnectionErrorRetryHandler):

@@ -30,7 +30,8 @@ def http_error(status: int, headers: dict[str, str] | None = None) -> requests.H
         (http_error(401), "unauthorized", False),  # credentials need fixing
         (http_error(403), "forbidden", False),  # ACL or data policy
         (http_error(404), "not_found", False),
-        (http_error(409), "conflict", False),
+        # One table for every integration: a conflict means the record moved; retry.
+        (http_error(409), "conflict", True),
         (http_error(408), "timeout", True),
         (http_error(429), "rate_limited", True),
         (http_error(500), "server_error", True),
