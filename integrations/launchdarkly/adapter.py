@@ -31,4 +31,4 @@ class LaunchDarklyFlagRemediator(FlagToggleRemediator):
         await self._client.set_on(flag, environment, target, comment)
 
     def _vendor_environment(self, environment: str) -> str:
-        return self._config.launchdarkly_environment(environment)
+        return self._config.vendor_environment(environment)

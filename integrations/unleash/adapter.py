@@ -35,4 +35,4 @@ class UnleashFlagRemediator(FlagToggleRemediator):
         await self._client.set_enabled(flag, environment, target)
 
     def _vendor_environment(self, environment: str) -> str:
-        return self._config.unleash_environment(environment)
+        return self._config.vendor_environment(environment)
