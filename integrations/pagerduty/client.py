@@ -13,7 +13,7 @@ import httpx2
 import pagerduty
 
 from bot.domain.retry import retry_after_seconds, retryable_status
-from bot.ports.adapters import AdapterError
+from integrations.common.errors import VendorHttpError
 from integrations.pagerduty.pager_config import PagerDutyPagerConfig
 
 log = logging.getLogger(__name__)
@@ -35,21 +35,8 @@ DETAIL_LIMIT = 200
 ONCALLS_PAGE = 25
 
 
-class PagerDutyError(AdapterError):
-    """A PagerDuty call failed; `status` and `retry_after` when the far side answered."""
-
-    def __init__(
-        self,
-        code: str,
-        message: str,
-        *,
-        retryable: bool,
-        status: int | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(code, message, retryable=retryable)
-        self.status = status
-        self.retry_after = retry_after
+class PagerDutyError(VendorHttpError):
+    """A PagerDuty call failed."""
 
 
 class _StatusFailure(Exception):

@@ -17,7 +17,7 @@ from requests.adapters import HTTPAdapter
 from requests.auth import HTTPBasicAuth
 
 from bot.domain.retry import retry_after_seconds, retryable_status
-from bot.ports.adapters import AdapterError
+from integrations.common.errors import VendorHttpError
 from integrations.servicenow.config import ServiceNowConfig
 
 log = logging.getLogger(__name__)
@@ -43,21 +43,8 @@ STATUS_CODES = {
 EMPTY_RESULT_MESSAGE = "No Record found"
 
 
-class ServiceNowError(AdapterError):
-    """A Table API call failed; `status` is the HTTP status when there was a response."""
-
-    def __init__(
-        self,
-        code: str,
-        message: str,
-        *,
-        retryable: bool,
-        status: int | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(code, message, retryable=retryable)
-        self.status = status
-        self.retry_after = retry_after
+class ServiceNowError(VendorHttpError):
+    """A Table API call failed."""
 
 
 def _retry_after(response: requests.Response) -> float | None:
