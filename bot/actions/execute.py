@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from datetime import datetime, timedelta
@@ -16,6 +15,7 @@ from bot.actions.give_up import Outcome, give_up
 from bot.actions.human import HUMAN_ACTIONS, run_human_action
 from bot.actions.recheck import recheck_autonomous
 from bot.actions.recovery import interrupted_after, mark_interrupted
+from bot.actions.retry_stage import with_retries
 from bot.actions.states import ActionState
 from bot.actions.undo import run_once
 from bot.diagnostics.flows import DIAGNOSTICS
@@ -162,38 +162,12 @@ async def _run_with_retries(
     rt: Runtime, remediator: Remediator, row: ActionRow
 ) -> tuple[ExecutionResult, int]:
     """Retry only what the adapter says may succeed later; stop at the policy's limit."""
-    max_attempts = rt.policy.rules.limits.max_retries + 1
-    breaker = rt.breakers.of(remediator.name)
-    attempt = 0
-    while True:
-        attempt += 1
-        if not breaker.allows(rt.clock()):
-            raise AdapterError(
-                "circuit_open",
-                f"{remediator.name} failed repeatedly; calls are paused for a while",
-                retryable=False,
-            )
-        try:
-            result = await asyncio.wait_for(
-                run_once(rt, remediator, row), timeout=rt.settings.action_timeout_seconds
-            )
-        except TimeoutError:
-            error = AdapterError(
-                "timeout",
-                f"{remediator.name} did not answer within {rt.settings.action_timeout_seconds:g}s",
-                retryable=True,
-            )
-        except AdapterError as exc:
-            error = exc
-        else:
-            breaker.succeeded()
-            return result, attempt
-        if breaker.failed(rt.clock()):
-            log.warning("circuit breaker opened for %s", remediator.name)
-            await _breaker_opened(rt, row, remediator.name)
-        if not error.retryable or attempt >= max_attempts:
-            raise error
-        await rt.time.sleep(min(rt.settings.action_retry_base_seconds * 2 ** (attempt - 1), 30))
+    return await with_retries(
+        rt,
+        remediator.name,
+        lambda: run_once(rt, remediator, row),
+        on_breaker_opened=lambda: _breaker_opened(rt, row, remediator.name),
+    )
 
 
 async def _succeeded(

@@ -144,6 +144,17 @@ class OutboxRow(SQLModel, table=True):
     done_at: datetime | None = _utc(nullable=True)
 
 
+class CircuitBreakerRow(SQLModel, table=True):
+    """One adapter's circuit breaker, shared by every replica through the database."""
+
+    __tablename__ = "circuit_breakers"
+
+    name: str = Field(primary_key=True, max_length=64)
+    failures: int = 0
+    opened_at: datetime | None = _utc(nullable=True)
+    updated_at: datetime = _utc()
+
+
 class SlackEventReceipt(SQLModel, table=True):
     """Events API deliveries already handled, keyed by Slack's event_id."""
 

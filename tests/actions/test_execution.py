@@ -273,3 +273,41 @@ async def test_dry_run_reaches_the_card_before_any_click(rig) -> None:  # type: 
     assert "Dry run:" in rendered
     assert "sj_action_approve" in rendered
     assert incident.id is not None
+
+
+# The breaker is a row every replica reads: both backends.
+@pytest.mark.both_databases
+async def test_two_replicas_see_one_breaker(  # type: ignore[no-untyped-def]
+    rig, database: DatabaseTarget, emulator: SlackEmulator, clock: Clock
+) -> None:
+    harness, remediator, _pager = rig
+    remediator.fail("restart_deployment", retryable=True)
+    incident = await open_incident(harness)
+    first = await add_action(harness, incident)
+    await harness.drain_due()
+    threshold = harness.app.runtime.breakers.threshold
+    assert remediator.execute_calls == threshold  # this replica opened the breaker
+
+    adapters, other_remediator, _ = fake_adapters()
+    replica = await start_harness(
+        database, emulator, time=clock, adapters=adapters, action_retry_base_seconds=0
+    )
+    try:
+        second = await add_action(harness, incident, queue=False)
+        async with replica.sessions() as session, session.begin():
+            await outbox.enqueue(
+                session,
+                kind=jobs.EXECUTE,
+                correlation_id="replica",
+                now=clock(),
+                incident_id=incident.id,
+                payload={"action_id": second.id},
+            )
+        await replica.drain_due()
+    finally:
+        await stop_harness(replica)
+
+    # The other replica never called its adapter: it found the breaker open in the database.
+    assert other_remediator.execute_calls == 0
+    assert (await action(harness, second.id or 0)).error_code == "circuit_open"
+    assert (await action(harness, first.id or 0)).state == "failed"
