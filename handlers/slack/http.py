@@ -1,6 +1,8 @@
-"""POST /slack/events: verify the signature on the raw bytes, drop replays, then Bolt."""
+"""POST /slack/events: verify the signature on the raw bytes, then Bolt; replays dropped."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
@@ -11,6 +13,7 @@ from bot.domain.clock import Clock
 from bot.domain.errors import IntakeError
 from handlers.http.alerts import Handler
 from handlers.http.bodies import read_limited_body
+from handlers.slack.receipts import ReceiptAck
 from handlers.slack.replay import ReplayGuard, request_digest
 from handlers.slack.verify import check_body, verify
 
@@ -28,16 +31,22 @@ def slack_events_handler(
         timestamp = verify(signing_secret, request.headers, body, clock())
         check_body(body, request.headers.get("Content-Type", ""))
         digest = request_digest(timestamp, body)
-        if not await replays.first_time(digest):
-            # Acked, so Slack (or whoever replays) has no reason to send it again.
+        context: dict[str, Any] = {}
+        if _is_form(request.headers.get("Content-Type", "")):
+            # Commands and clicks: acked first, their receipt recorded after the ack.
+            context["ack"] = ReceiptAck(replays, digest)
+        elif not await replays.first_time(digest):
+            # Events are acked by Bolt itself before any listener runs, so they are
+            # checked here. Acked, so whoever replays has no reason to send it again.
             return web.Response(status=200)
         bolt_request = AsyncBoltRequest(
             body=body.decode("utf-8"),
             query=request.query_string,
             headers={name: request.headers.getall(name) for name in request.headers},
+            context=context,
         )
         response = await bolt.async_dispatch(bolt_request)
-        if response.status >= 400:
+        if response.status >= 400 and not context:
             # Nothing handled it (no listener, a refused payload): leave no receipt behind.
             await replays.forget(digest)
         if 400 <= response.status < 500:
@@ -52,3 +61,7 @@ def slack_events_handler(
         return await to_aiohttp_response(response)
 
     return handle
+
+
+def _is_form(content_type: str) -> bool:
+    return content_type.split(";", 1)[0].strip().lower() == "application/x-www-form-urlencoded"
