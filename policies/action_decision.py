@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.triage.models import CheckedTriage
+from bot.domain.triage import CheckedTriage
 from policies.autonomy import (
     breaker_reason,
     budget_reasons,

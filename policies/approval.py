@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.triage.models import CheckedTriage
+from bot.domain.triage import CheckedTriage
 from policies.action_decision import decide
 from policies.bounds import param_reasons
 from policies.catalog import CATALOG

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.triage.models import CheckedTriage
+from bot.domain.triage import CheckedTriage, Classification
 from policies.decisions import Reason, ReasonCode
 from policies.engine_inputs import FreezeState, History, IncidentFacts, window_start
 from policies.policy import Policy
 from policies.policy_schema import AutonomyMode
-from policies.runbooks import Classification
 
 MODE_WORDS: dict[AutonomyMode, str] = {
     AutonomyMode.SHADOW: "recommend only; nothing runs, and what would have run is recorded",

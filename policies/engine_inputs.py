@@ -11,10 +11,9 @@ from typing import NamedTuple
 
 from bot.domain.lifecycle import OPEN_STATUSES, IncidentStatus
 from bot.domain.subject import Subject
-from bot.triage.models import ProposedAction
+from bot.domain.triage import Classification, ProposedAction
 from policies.catalog import scope_target
 from policies.policy_schema import AutonomyMode
-from policies.runbooks import Classification
 
 TRIAGE_PROPOSER = "triage"
 GLOBAL_SCOPE = "*"

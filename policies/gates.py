@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.triage.models import CheckedTriage
+from bot.domain.triage import CheckedTriage, Classification
 from policies.autonomy import (
     breaker_reason,
     effective_mode,
@@ -18,7 +18,6 @@ from policies.decisions import GateOutcome, GateResult, Reason, ReasonCode
 from policies.engine_inputs import FreezeState, History, IncidentFacts, window_start
 from policies.policy import Policy
 from policies.policy_schema import AutonomyMode
-from policies.runbooks import Classification
 
 TICKET = "ticket"
 PAGING = "paging"

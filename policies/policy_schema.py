@@ -15,9 +15,9 @@ from pydantic import (
     model_validator,
 )
 
-from bot.triage.models import CheckCode
+from bot.domain.triage import CheckCode, Classification
 from policies.catalog import CATALOG, ActionEffect, ParamType
-from policies.runbooks import HUMAN_ONLY_CLASSES, Classification
+from policies.runbooks import HUMAN_ONLY_CLASSES
 
 FORMAT = 1
 

@@ -28,6 +28,7 @@ from pydantic import (
 
 from bot.domain.signals import Severity, Signal
 from bot.domain.subject import SubjectKind
+from bot.domain.triage import Classification
 from policies.catalog import CATALOG, ActionEffect, ParamType
 from policies.strict_yaml import StrictYamlError, load_strict_yaml
 
@@ -72,19 +73,6 @@ _TEMPLATE_FIELDS = frozenset({"service", "environment", "alertname"})
 _TEMPLATE_CHOICE = r"[a-z_]+(?::[A-Za-z0-9_.-]+)?"
 _PARAM_TEMPLATE = re.compile(rf"^\{{({_TEMPLATE_CHOICE}(?:\|{_TEMPLATE_CHOICE})*)\}}$")
 _PARAM_SOURCES = frozenset({"service", "environment", "label", "change"})
-
-
-class Classification(StrEnum):
-    """How serious an incident is judged to be, lowest first."""
-
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    SEV1 = "sev1"
-
-    @property
-    def rank(self) -> int:
-        return list(Classification).index(self)
 
 
 def classification_for(severity: Severity) -> Classification:

@@ -10,12 +10,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.signals import Severity
+from bot.domain.triage import Classification
 from bot.ports.ticketing import TicketDraft
 from bot.slack_text import clip
 from bot.store.models import IncidentRow, TriageRow
 from bot.tickets.notes import plain
 from bot.triage.models import CheckedTriage, TriageReport
-from policies.runbooks import Classification, classification_for
+from policies.runbooks import classification_for
 
 log = logging.getLogger(__name__)
 
