@@ -68,11 +68,8 @@ def lifecycle(action: LifecycleAction) -> Subcommand:
                 coalesce=True,
             )
             await _keep_pager_in_step(rt, session, incident, action, correlation_id, now)
-            if action is LifecycleAction.RESOLVE:
-                # Set by the ticket integration when it runs; absent otherwise.
-                on_resolved = getattr(rt, "on_resolved", None)
-                if on_resolved is not None:
-                    await on_resolved(session, incident.id, ctx.actor, correlation_id)
+            if action is LifecycleAction.RESOLVE and rt.on_resolved is not None:
+                await rt.on_resolved(session, incident.id, ctx.actor, correlation_id)
         rt.wake_outbox()
         return CommandReply(
             f"<@{ctx.user_id}> set incident #{incident.id} to *{new.value}*.", public=True

@@ -94,7 +94,7 @@ async def post_handoff_job(rt: Runtime, job: Job) -> None:
         channel_url=await channel_link(rt, incident),
         ticket_url=incident.ticket_url,
     )
-    doc = await with_summary(doc, getattr(rt, "summary_writer", None))
+    doc = await with_summary(doc, rt.summary_writer)
     blocks = render_blocks(doc)
     escalation = escalation_of(events, job.correlation_id)
     if escalation is not None and escalation.id is not None:
