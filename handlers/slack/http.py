@@ -46,6 +46,10 @@ def slack_events_handler(
             context=context,
         )
         response = await bolt.async_dispatch(bolt_request)
+        if response.status == 404 and not context and _is_event(bolt_request):
+            # An event no listener wants is still delivered: Slack expects a 2xx for every
+            # event and retries (then disables the subscription) on anything else.
+            return web.Response(status=200)
         if response.status >= 400 and not context:
             # Nothing handled it (no listener, a refused payload): leave no receipt behind.
             await replays.forget(digest)
@@ -61,6 +65,11 @@ def slack_events_handler(
         return await to_aiohttp_response(response)
 
     return handle
+
+
+def _is_event(request: AsyncBoltRequest) -> bool:
+    body = request.body
+    return isinstance(body, dict) and body.get("type") == "event_callback"
 
 
 def _is_form(content_type: str) -> bool:

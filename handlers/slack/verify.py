@@ -75,7 +75,10 @@ def check_body(body: bytes, content_type: str) -> None:
         _strict(text)
         return
     try:
-        fields = parse_qsl(text, keep_blank_values=True, strict_parsing=False)
+        # Percent-escapes must decode to UTF-8 too; `replace` would hide a broken body.
+        fields = parse_qsl(text, keep_blank_values=True, strict_parsing=False, errors="strict")
+    except UnicodeDecodeError:
+        raise IntakeError(400, "invalid_body", "a form field is not UTF-8") from None
     except ValueError:
         raise IntakeError(400, "invalid_body", "body is not form-encoded") from None
     if any("\x00" in key or "\x00" in value for key, value in fields):
