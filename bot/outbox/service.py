@@ -90,7 +90,10 @@ async def claim(
     candidates = await session.exec(
         select(OutboxRow)
         .where(claimable, col(OutboxRow.not_before) <= now, ~blocked_by_earlier)
-        .order_by(col(OutboxRow.id))
+        # Newest incidents first: after an outage or behind a flood, a fresh incident's
+        # channel and card go out before old incidents' refreshes (one job per incident
+        # per batch, so no incident can fill a batch alone).
+        .order_by(col(OutboxRow.incident_id).desc().nulls_last(), col(OutboxRow.id))
         .limit(limit)
     )
     jobs: list[Job] = []

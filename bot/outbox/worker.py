@@ -9,10 +9,12 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 
+from bot.domain import retry
 from bot.domain.clock import REAL_TIME, TimeSource
 from bot.domain.events import EventKind
 from bot.eventlog import service as eventlog
 from bot.outbox import service as outbox
+from bot.outbox.lanes import incident_of, keeps_retrying
 from bot.outbox.service import Job
 from bot.ports.adapters import AdapterError
 from bot.ports.chat import ChatError
@@ -29,7 +31,7 @@ DRAIN_STEP_SECONDS = 0.05
 
 def backoff(attempts: int, base: float = 1.0, cap: float = 300.0) -> timedelta:
     """Exponential delay before the next attempt: 1 s, 2 s, 4 s … up to `cap`."""
-    return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
+    return retry.backoff(attempts, base, cap)
 
 
 class OutboxWorker:
@@ -46,6 +48,7 @@ class OutboxWorker:
         lease: timedelta = timedelta(minutes=2),
         max_attempts: int = 8,
         backoff_base: float = 1.0,
+        backoff_cap: float = 300.0,
     ) -> None:
         self._sessions = sessions
         self._handlers = dict(handlers)
@@ -56,6 +59,7 @@ class OutboxWorker:
         self._lease = lease
         self._max_attempts = max_attempts
         self._backoff_base = backoff_base
+        self._backoff_cap = backoff_cap
         self._wake = asyncio.Event()
         self._stopping = False
         self.worker_id = uuid.uuid4().hex[:16]
@@ -92,8 +96,10 @@ class OutboxWorker:
         except (ChatError, AdapterError) as exc:
             await self._failed(job, str(exc), retryable=exc.retryable)
         except Exception as exc:
+            # The exception's text may quote a request, a token or alert text: it goes to
+            # the log only; the job, the timeline and the ticket get its type.
             log.exception("outbox job %s (%s) crashed", job.id, job.kind)
-            await self._failed(job, f"{type(exc).__name__}: {exc}", retryable=True)
+            await self._failed(job, f"unexpected error ({type(exc).__name__})", retryable=True)
         else:
             async with self._sessions() as session, session.begin():
                 await outbox.complete(session, job.id, self._clock())
@@ -101,8 +107,11 @@ class OutboxWorker:
     async def _failed(self, job: Job, error: str, *, retryable: bool) -> None:
         now = self._clock()
         async with self._sessions() as session, session.begin():
-            if retryable and job.attempts < self._max_attempts:
-                delay = backoff(job.attempts, self._backoff_base)
+            # While its incident is open, a job waits out any outage (capped backoff);
+            # the attempt limit only ends jobs of closed incidents and of none.
+            keep_trying = await keeps_retrying(session, job)
+            if retryable and (keep_trying or job.attempts < self._max_attempts):
+                delay = backoff(job.attempts, self._backoff_base, self._backoff_cap)
                 log.warning(
                     "outbox job %s (%s) will retry in %s: %s", job.id, job.kind, delay, error
                 )
@@ -117,7 +126,7 @@ class OutboxWorker:
                 actor="smokejumper",
                 correlation_id=job.correlation_id,
                 at=now,
-                incident_id=job.incident_id,
+                incident_id=incident_of(job),
                 data={"job_id": job.id, "kind": job.kind, "error": error},
             )
 

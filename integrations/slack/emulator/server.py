@@ -74,6 +74,8 @@ class SlackEmulator:
             record=False,
         )
         self.faults = FaultInjector()
+        self._clock = clock
+        self._down_until: float | None = None
         self._limiter = RateLimiter(rate_limits or RateLimits(), clock)
         self._runner: web.AppRunner | None = None
         self._host = "127.0.0.1"
@@ -174,6 +176,13 @@ class SlackEmulator:
             method, error=error, status=status, retry_after=retry_after, times=times
         )
 
+    def outage(self, seconds: float) -> None:
+        """Answer every Web API call with HTTP 503 for the next `seconds` on the clock."""
+        self._down_until = self._clock() + seconds
+
+    def _down(self) -> bool:
+        return self._down_until is not None and self._clock() < self._down_until
+
     def add_channel(
         self,
         name: str,
@@ -216,6 +225,9 @@ class SlackEmulator:
             return self._answer(method, values, SlackError("not_authed").body())
         if token != self.bot_token:
             return self._answer(method, values, SlackError("invalid_auth").body())
+        if self._down():
+            body = SlackError("service_unavailable").body()
+            return self._answer(method, values, body, status=503)
         fault = self.faults.take(method)
         if fault is not None:
             headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
