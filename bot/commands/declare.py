@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from bot.autonomy.scope import SERVICE_NAME, explicit_service
 from bot.commands.reply import CommandContext, CommandReply
-from bot.domain.events import EventKind
 from bot.domain.signals import Severity
-from bot.eventlog import service as eventlog
-from bot.incidents import jobs
 from bot.incidents import service as incidents
-from bot.outbox import service as outbox
+from bot.incidents.opened import incident_opened
 from bot.slack_text import clip, escape
-from bot.triage import jobs as triage_jobs
 
 USAGE = "Usage: `/incident declare [service:NAME] [sev:critical|error|warning|info] TITLE`"
 DEFAULT_SERVICE = "unspecified"
@@ -59,15 +55,13 @@ async def declare(ctx: CommandContext) -> CommandReply:
             now=now,
         )
         assert incident.id is not None
-        correlation_id = incident.correlation_id
-        eventlog.record(
+        await incident_opened(
             session,
-            kind=EventKind.INCIDENT_OPENED,
+            incident,
             actor=ctx.actor,
             summary=f"Incident declared by <@{ctx.user_id}>: {title[:200]}",
-            correlation_id=correlation_id,
-            at=now,
-            incident_id=incident.id,
+            correlation_id=incident.correlation_id,
+            now=now,
             data={
                 "title": incident.title,
                 "service": service,
@@ -78,15 +72,6 @@ async def declare(ctx: CommandContext) -> CommandReply:
                 "declared_in": ctx.channel_id,
             },
         )
-        # Same order as an alert's: the channel (with the triage placeholder), then triage.
-        for kind in (jobs.OPEN_CHANNEL, triage_jobs.RUN_TRIAGE):
-            await outbox.enqueue(
-                session,
-                kind=kind,
-                incident_id=incident.id,
-                correlation_id=correlation_id,
-                now=now,
-            )
     rt.wake_outbox()
     return CommandReply(
         f"🚨 <@{ctx.user_id}> declared incident #{incident.id}: *{escape(clip(title, 300))}*"

@@ -21,13 +21,13 @@ from bot.domain.signals import Severity, SignalStatus
 from bot.eventlog import service as eventlog
 from bot.incidents import jobs as incident_jobs
 from bot.incidents import service as incidents
+from bot.incidents.opened import incident_opened
 from bot.outbox import service as outbox
 from bot.slack_text import clip, escape
 from bot.store.models import IncidentRow, SignalRow
 from bot.store.upsert import insert_if_absent
 from bot.storms import service as storms
 from bot.storms.keys import split_key
-from bot.triage import jobs as triage_jobs
 
 SERVICES_NAMED = 12
 
@@ -150,20 +150,15 @@ async def split_service(
         data=data,
     )
     if opened:
-        eventlog.record(
+        await incident_opened(
             session,
-            kind=EventKind.INCIDENT_OPENED,
-            summary=f"Split out of storm #{storm.id} with {count} alerts",
+            target,
             actor=actor,
+            summary=f"Split out of storm #{storm.id} with {count} alerts",
             correlation_id=correlation_id,
-            at=now,
-            incident_id=target.id,
+            now=now,
             data={**data, "title": target.title, "environment": target.environment},
         )
-        for kind in (incident_jobs.OPEN_CHANNEL, triage_jobs.RUN_TRIAGE):
-            await outbox.enqueue(
-                session, kind=kind, incident_id=target.id, correlation_id=correlation_id, now=now
-            )
     else:
         await outbox.enqueue(
             session,

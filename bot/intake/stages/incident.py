@@ -15,11 +15,11 @@ from bot.domain.signals import Severity, Signal, SignalStatus
 from bot.eventlog import service as eventlog
 from bot.incidents import jobs
 from bot.incidents import service as incidents
+from bot.incidents.opened import incident_opened
 from bot.intake.context import Disposition, IntakeContext, SignalOutcome
 from bot.outbox import service as outbox
 from bot.store.models import ActionRow, IncidentRow, SignalRow
 from bot.storms import service as storms
-from bot.triage import jobs as triage_jobs
 
 
 class OpenOrUpdateIncident:
@@ -74,19 +74,21 @@ class OpenOrUpdateIncident:
                 service=incident.service,
                 environment=incident.environment,
             )
-        if created:
-            kind, summary, job = EventKind.INCIDENT_OPENED, "Incident opened by", jobs.OPEN_CHANNEL
-        else:
-            kind, summary, job = (
-                EventKind.INCIDENT_SIGNAL_ATTACHED,
-                "Signal from",
-                jobs.REFRESH_CARD,
+            await incident_opened(
+                session,
+                incident,
+                actor=signal.source,
+                summary=f"Incident opened by {signal.source}: {signal.summary[:200]}",
+                correlation_id=ctx.correlation_id,
+                now=now,
+                data=data,
             )
+            return
         eventlog.record(
             session,
-            kind=kind,
+            kind=EventKind.INCIDENT_SIGNAL_ATTACHED,
             actor=signal.source,
-            summary=f"{summary} {signal.source}: {signal.summary[:200]}",
+            summary=f"Signal from {signal.source}: {signal.summary[:200]}",
             correlation_id=ctx.correlation_id,
             at=now,
             incident_id=incident.id,
@@ -95,21 +97,12 @@ class OpenOrUpdateIncident:
         # Card refreshes coalesce: one pending edit shows every signal since it was queued.
         await outbox.enqueue(
             session,
-            kind=job,
+            kind=jobs.REFRESH_CARD,
             incident_id=incident.id,
             correlation_id=ctx.correlation_id,
             now=now,
-            coalesce=not created,
+            coalesce=True,
         )
-        if created:
-            # Queued behind the channel job: the placeholder card is there before the triage.
-            await outbox.enqueue(
-                session,
-                kind=triage_jobs.RUN_TRIAGE,
-                incident_id=incident.id,
-                correlation_id=ctx.correlation_id,
-                now=now,
-            )
 
     async def _storm_alert(
         self,
