@@ -11,13 +11,11 @@ from datetime import timedelta
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.actions import jobs as action_jobs
 from bot.actions.breaker import Breakers
 from bot.actions.describe import describe_job
 from bot.actions.execute import execute_job
-from bot.actions.propose import make_propose
 from bot.actions.recovery import report_interrupted
 from bot.actions.registry import Adapters
 from bot.actions.setup import BuiltAdapters, build_adapters, load_adapters_file
@@ -28,8 +26,7 @@ from bot.console.commander import SET_TOPIC, set_topic_job
 from bot.diagnostics.flows import POST as DIAGNOSTICS_POST
 from bot.diagnostics.flows import post_diagnostics_job
 from bot.domain.clock import REAL_TIME, Clock, TimeSource
-from bot.handoff.flows import request_handoff
-from bot.handoff.jobs import job_handlers as handoff_job_handlers
+from bot.handoff.setup import job_handlers as handoff_job_handlers
 from bot.incidents import flows, jobs
 from bot.intake.build import build_pipeline
 from bot.metrics.live import LiveMetrics
@@ -43,8 +40,6 @@ from bot.store import migrate
 from bot.store.checkpoint import WalCheckpointer
 from bot.store.database import create_engine, ping, session_factory, warm_up
 from bot.storms.setup import storm_job_handlers
-from bot.tickets.requests import request_ticket
-from bot.tickets.resolution import on_resolved
 from bot.tickets.setup import job_handlers as ticket_job_handlers
 from bot.triage import flows as triage_flows
 from bot.triage import jobs as triage_jobs
@@ -144,10 +139,6 @@ class Smokejumper:
         )
         if self.adapters is not None:
             self.runtime.adapters = self.adapters
-        self.runtime.propose_actions = make_propose(self.runtime)
-        self.runtime.request_ticket = request_ticket
-        self.runtime.request_handoff = self._request_handoff
-        self.runtime.on_resolved = self._on_resolved
         self.worker = OutboxWorker(
             sessions,
             {
@@ -222,25 +213,6 @@ class Smokejumper:
     def clock(self) -> Clock:
         """The time source's wall clock."""
         return self.time.now
-
-    # The hooks stamp their jobs with the app's clock, like every other job.
-    async def _request_handoff(
-        self,
-        session: AsyncSession,
-        incident_id: int,
-        owner: str | None,
-        actor: str,
-        why: str,
-        correlation_id: str,
-    ) -> None:
-        await request_handoff(
-            session, incident_id, owner, actor, why, correlation_id, now=self.runtime.clock()
-        )
-
-    async def _on_resolved(
-        self, session: AsyncSession, incident_id: int, actor: str, correlation_id: str
-    ) -> None:
-        await on_resolved(session, incident_id, actor, correlation_id, now=self.runtime.clock())
 
     async def start(self, host: str = "127.0.0.1", port: int = 3000) -> None:
         """Migrate, then serve; returns once the port is bound."""

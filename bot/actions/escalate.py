@@ -7,6 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.actions.common import BOT_ACTOR, tell_channel
 from bot.domain.events import EventKind
 from bot.eventlog import service as eventlog
+from bot.handoff.requests import request_handoff
 from bot.incidents import service as incidents
 from bot.paging.request import request_page
 from bot.runtime import Runtime
@@ -51,7 +52,13 @@ async def escalate(
         await request_page(
             rt, session, incident_id, reason=reason[:500], correlation_id=correlation_id
         )
-    if handoff and rt.request_handoff is not None:
-        await rt.request_handoff(
-            session, incident_id, None, BOT_ACTOR, f"escalation: {reason[:200]}", correlation_id
+    if handoff:
+        await request_handoff(
+            session,
+            incident_id,
+            None,
+            BOT_ACTOR,
+            f"escalation: {reason[:200]}",
+            correlation_id,
+            now=now,
         )

@@ -8,6 +8,7 @@ from bot.actions.escalate import escalate
 from bot.paging.request import request_page
 from bot.runtime import Runtime
 from bot.store.models import ActionRow
+from bot.tickets.requests import request_ticket
 
 HUMAN_ACTIONS = frozenset({"page_oncall", "create_ticket", "escalate_to_human"})
 
@@ -31,9 +32,9 @@ async def run_human_action(
         )
         return verdict.reason
     if row.action == "create_ticket":
-        if rt.request_ticket is None or rt.adapters.ticketing is None:
+        if rt.adapters.ticketing is None:
             return "no ticket system is configured; open a ticket by hand"
-        await rt.request_ticket(session, row.incident_id, correlation_id, now)
+        await request_ticket(session, row.incident_id, correlation_id, now)
         return f"opening a ticket in {rt.adapters.ticketing.name}"
     await escalate(
         rt,

@@ -16,8 +16,9 @@ from bot.domain.events import EventKind
 from bot.eventlog import service as eventlog
 from bot.outbox import service as outbox
 from bot.paging.request import POLICY_GATE, request_page
-from bot.runtime import ProposeActions, Runtime
+from bot.runtime import Runtime
 from bot.store.models import ActionRow, IncidentRow, TriageRow
+from bot.tickets.requests import request_ticket
 from bot.triage.models import CheckedTriage
 from policies.decisions import Decision, GateResult, Outcome
 from policies.engine import decide, decide_major_incident, decide_paging, decide_ticket
@@ -34,21 +35,6 @@ STATE_OF = {
 }
 
 
-def make_propose(rt: Runtime) -> ProposeActions:
-    """The hook the triage flow calls inside the transaction that records a triage."""
-
-    async def propose(
-        session: AsyncSession,
-        incident: IncidentRow,
-        triage: TriageRow,
-        checked: CheckedTriage,
-        correlation_id: str,
-    ) -> None:
-        await propose_actions(rt, session, incident, triage, checked, correlation_id)
-
-    return propose
-
-
 async def propose_actions(
     rt: Runtime,
     session: AsyncSession,
@@ -57,6 +43,7 @@ async def propose_actions(
     checked: CheckedTriage,
     correlation_id: str,
 ) -> None:
+    """Decide each proposal and run the gates, inside the transaction that records `triage`."""
     assert incident.id is not None and triage.id is not None
     now = rt.clock()
     policy = rt.policy
@@ -187,8 +174,8 @@ async def _gates(
             },
         )
     ticket, paging, major = gates
-    if ticket.automatic and rt.request_ticket is not None and rt.adapters.ticketing is not None:
-        await rt.request_ticket(session, incident.id, correlation_id, now)
+    if ticket.automatic and rt.adapters.ticketing is not None:
+        await request_ticket(session, incident.id, correlation_id, now)
     if paging.automatic or major.automatic:
         # The gate has just ruled; request_page keeps the per-incident dedup and record.
         await request_page(

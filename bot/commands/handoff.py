@@ -6,6 +6,7 @@ import re
 import uuid
 
 from bot.commands.reply import NOT_IN_CHANNEL, CommandContext, CommandReply
+from bot.handoff.requests import request_handoff
 from bot.incidents import service as incidents
 from bot.slack_text import clip, escape
 
@@ -46,18 +47,19 @@ async def handoff(ctx: CommandContext) -> CommandReply:
     except _Unclear as unclear:
         return CommandReply(str(unclear))
     rt = ctx.rt
-    hook = rt.request_handoff
-    if hook is None:
-        return CommandReply(
-            "Handoff summaries are not set up on this smokejumper, so nothing was posted."
-        )
     correlation_id = uuid.uuid4().hex
     async with rt.sessions() as session, session.begin():
         incident = await incidents.find_by_channel(session, ctx.channel_id)
         if incident is None or incident.id is None:
             return CommandReply(NOT_IN_CHANNEL)
-        await hook(
-            session, incident.id, owner, ctx.actor, f"requested by <@{ctx.user_id}>", correlation_id
+        await request_handoff(
+            session,
+            incident.id,
+            owner,
+            ctx.actor,
+            f"requested by <@{ctx.user_id}>",
+            correlation_id,
+            now=rt.clock(),
         )
     rt.wake_outbox()
     to = f" to <@{owner}>" if owner else ""

@@ -17,6 +17,7 @@ from bot.outbox import service as outbox
 from bot.paging import jobs as paging_jobs
 from bot.runtime import Runtime
 from bot.store.models import IncidentRow
+from bot.tickets.resolution import on_resolved
 
 PAGER_JOBS = {
     LifecycleAction.ACKNOWLEDGE: paging_jobs.ACKNOWLEDGE,
@@ -68,8 +69,8 @@ def lifecycle(action: LifecycleAction) -> Subcommand:
                 coalesce=True,
             )
             await _keep_pager_in_step(rt, session, incident, action, correlation_id, now)
-            if action is LifecycleAction.RESOLVE and rt.on_resolved is not None:
-                await rt.on_resolved(session, incident.id, ctx.actor, correlation_id)
+            if action is LifecycleAction.RESOLVE:
+                await on_resolved(session, incident.id, ctx.actor, correlation_id, now=now)
         rt.wake_outbox()
         return CommandReply(
             f"<@{ctx.user_id}> set incident #{incident.id} to *{new.value}*.", public=True

@@ -8,18 +8,15 @@ and survives a ticket outage); the pager incident gets it as a note.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Any
-
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.actions.common import BOT_ACTOR
 from bot.console.commander import SET_TOPIC
 from bot.console.feedback import escalation_of, feedback_blocks
-from bot.domain.clock import utcnow
 from bot.domain.events import EventKind
 from bot.eventlog import service as eventlog
 from bot.handoff.build import build_handoff
+from bot.handoff.jobs import PAGER_NOTE
 from bot.handoff.prose import with_summary
 from bot.handoff.render import notification_text, render_blocks, render_text
 from bot.incidents import service as incidents
@@ -34,32 +31,6 @@ from bot.tickets.links import channel_link
 from bot.tickets.requests import request_sync
 
 log = logging.getLogger(__name__)
-
-POST = "handoff.post"
-# Runs outside the incident's lane, like paging: a slow pager never holds up the channel.
-PAGER_NOTE = "handoff.pager_note"
-
-
-async def request_handoff(
-    session: AsyncSession,
-    incident_id: int,
-    owner: str | None,
-    actor: str,
-    why: str,
-    correlation_id: str,
-    *,
-    now: datetime | None = None,
-) -> None:
-    """Queue a handoff post in the caller's transaction (the `RequestHandoff` hook)."""
-    await outbox.enqueue(
-        session,
-        kind=POST,
-        incident_id=incident_id,
-        correlation_id=correlation_id,
-        now=now or utcnow(),
-        payload={"owner": owner, "actor": actor, "why": why[:300]},
-    )
-
 
 # Slack's limit on blocks in one message.
 MAX_MESSAGE_BLOCKS = 50

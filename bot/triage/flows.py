@@ -10,6 +10,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.actions.propose import propose_actions
 from bot.changes.service import recent_changes
 from bot.chat.copies import refresh_copies
 from bot.domain.events import EventKind
@@ -119,8 +120,7 @@ async def _record(
             await session.rollback()
             return
         _log_triage(session, job, incident.id, row.id, run, context_tokens, input_sha256, now)
-        if rt.propose_actions is not None:
-            await rt.propose_actions(session, incident, row, checked, job.correlation_id)
+        await propose_actions(rt, session, incident, row, checked, job.correlation_id)
         await outbox.enqueue(
             session,
             kind=jobs.REFRESH_TRIAGE_CARD,

@@ -12,6 +12,7 @@ from sqlalchemy import update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.actions.propose import propose_actions
 from bot.actions.states import ActionState
 from bot.domain.events import EventKind
 from bot.domain.lifecycle import OPEN_STATUSES
@@ -131,8 +132,7 @@ async def rerun_triage_job(rt: Runtime, job: Job) -> None:
         )
         incident = await incidents.get(session, job.incident_id)
         assert incident is not None
-        if rt.propose_actions is not None:
-            await rt.propose_actions(session, incident, row, checked, job.correlation_id)
+        await propose_actions(rt, session, incident, row, checked, job.correlation_id)
         await outbox.enqueue(
             session,
             kind=jobs.REFRESH_TRIAGE_CARD,

@@ -34,9 +34,11 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 10.0
 
 
 async def open_incident(harness: Harness, **alert: Any) -> IncidentRow:
-    """An incident from an alert, channel open, triage card posted, no actions of its own."""
-    # The triage's own proposals are switched off, so a test holds exactly what it adds.
-    harness.app.runtime.propose_actions = None
+    """An incident from an alert, channel open, triage card posted.
+
+    Its triage's own proposals are decided as in production (for the default alert, a
+    `collect_diagnostics` held for approval); `add_action` puts a test's actions beside them.
+    """
     reply = await post_signed(harness, "/alerts/generic", generic_alert(**alert))
     assert reply.status == 202
     await harness.drain()

@@ -213,7 +213,9 @@ async def test_a_freeze_is_told_to_the_open_incidents_it_stops(harness: Harness)
         notes = (
             await session.exec(select(OutboxRow).where(OutboxRow.kind == "incident.post_note"))
         ).all()
-    assert [n.incident_id for n in notes] == [opened.id]
+    # The incident's own triage already told its channel it escalated; the freeze adds one.
+    freeze_notes = [n for n in notes if "froze autonomy" in n.payload["text"]]
+    assert [n.incident_id for n in freeze_notes] == [opened.id]
     await harness.drain()
     told = [m.text for m in harness.emulator.state.messages_in(opened.channel_id or "")]
     assert any("froze autonomy for all services" in t and "vendor outage" in t for t in told)

@@ -1,15 +1,12 @@
-"""declare, handoff, status, ack/resolve with the pager and the resolve hook, help."""
+"""declare, handoff, status, ack/resolve with the pager and what a resolve queues, help."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.events import EventKind
-from bot.eventlog import service as eventlog
 from bot.incidents import service as incidents
 from bot.store.models import IncidentRow, OutboxRow
 from integrations.pagerduty.fake import FakePager
@@ -55,50 +52,24 @@ async def test_declare_input_mistakes_get_the_usage(harness: Harness) -> None:
     assert await harness.incidents() == []
 
 
-async def test_handoff_calls_the_hook_with_the_new_owner(harness: Harness) -> None:
+async def test_handoff_queues_a_post_naming_the_new_owner(harness: Harness) -> None:
     opened = await open_incident(harness)
-    calls: list[tuple[Any, ...]] = []
-
-    async def request_handoff(
-        session: AsyncSession, incident_id: int, owner: str | None, actor: str, why: str, cid: str
-    ) -> None:
-        calls.append((incident_id, owner, actor, why))
-        eventlog.record(
-            session,
-            kind=EventKind.NOTE_ADDED,
-            summary="handoff queued",
-            actor=actor,
-            correlation_id=cid,
-            at=harness.app.runtime.clock(),
-            incident_id=incident_id,
-        )
-
-    harness.app.runtime.request_handoff = request_handoff
     channel = opened.channel_id or ""
 
     named = await slash(harness, channel, "handoff <@U0BOB|bob>", ALICE)
     plain = await slash(harness, channel, "handoff", ALICE)
     unclear = await slash(harness, channel, "handoff @bob", ALICE)
 
-    assert calls == [
-        (opened.id, BOB, f"slack:{ALICE}", f"requested by <@{ALICE}>"),
-        (opened.id, None, f"slack:{ALICE}", f"requested by <@{ALICE}>"),
+    posts = await _jobs(harness, "handoff.post")
+    assert [job.payload for job in posts] == [
+        {"owner": BOB, "actor": f"slack:{ALICE}", "why": f"requested by <@{ALICE}>"},
+        {"owner": None, "actor": f"slack:{ALICE}", "why": f"requested by <@{ALICE}>"},
     ]
+    # In the incident's lane, so the post follows whatever the channel is still owed.
+    assert {job.incident_id for job in posts} == {opened.id}
     assert named["response_type"] == "in_channel" and "handoff of incident" in named["text"]
     assert "to <@U0BOB>" in named["text"] and "to <@" not in plain["text"]
     assert "I cannot tell who `@bob` is" in unclear["text"]
-    # The hook ran inside the command's transaction: what it wrote was kept.
-    queued = [e for e in await harness.events(opened.id) if e.summary == "handoff queued"]
-    assert len(queued) == 2
-
-
-async def test_handoff_without_the_hook_says_so(harness: Harness) -> None:
-    opened = await open_incident(harness)
-    harness.app.runtime.request_handoff = None
-
-    reply = await slash(harness, opened.channel_id or "", "handoff", ALICE)
-
-    assert "not set up" in reply["text"] and reply["response_type"] == "ephemeral"
 
 
 async def test_status_says_loudly_when_the_policy_file_is_invalid(harness: Harness) -> None:
@@ -138,12 +109,6 @@ async def test_ack_and_resolve_keep_the_page_in_step(harness: Harness) -> None:
     harness.app.runtime.adapters.pager = FakePager()
     opened = await open_incident(harness)
     await _paged(harness, opened)
-    resolved: list[tuple[int, str]] = []
-
-    async def on_resolved(session: AsyncSession, incident_id: int, actor: str, cid: str) -> None:
-        resolved.append((incident_id, actor))
-
-    harness.app.runtime.on_resolved = on_resolved
     channel = opened.channel_id or ""
 
     await slash(harness, channel, "ack", ALICE)
@@ -153,7 +118,11 @@ async def test_ack_and_resolve_keep_the_page_in_step(harness: Harness) -> None:
     [resolve] = await _jobs(harness, "pager.resolve")
     for job in (ack, resolve):
         assert job.payload == {"incident_id": opened.id} and job.incident_id is None
-    assert resolved == [(opened.id, f"slack:{BOB}")]
+    # The resolve also queues its handoff and the ticket's resolution, in that order.
+    [handoff] = await _jobs(harness, "handoff.post")
+    [ticket] = await _jobs(harness, "ticket.resolve")
+    assert handoff.payload == {"owner": None, "actor": f"slack:{BOB}", "why": "resolved"}
+    assert handoff.incident_id == ticket.incident_id == opened.id and handoff.id < ticket.id
 
 
 async def test_an_incident_that_never_paged_leaves_the_pager_alone(harness: Harness) -> None:

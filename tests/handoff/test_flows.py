@@ -14,8 +14,8 @@ from sqlmodel import col
 from bot.actions.escalate import escalate
 from bot.domain.events import EventKind
 from bot.handoff import jobs as handoff_jobs
-from bot.handoff.flows import request_handoff
 from bot.handoff.render import MAX_BLOCKS, MAX_HEADER, MAX_SECTION
+from bot.handoff.requests import request_handoff
 from bot.incidents import service as incidents
 from bot.outbox.service import DONE, PENDING
 from bot.ports.adapters import AdapterError
@@ -205,10 +205,9 @@ async def test_a_writer_paragraph_is_used_when_one_is_configured(th: TicketHarne
     assert posted.data["summary_origin"] == "writer"
 
 
-async def test_an_escalation_posts_a_handoff_through_the_hook(th: TicketHarness) -> None:
+async def test_an_escalation_posts_a_handoff(th: TicketHarness) -> None:
     incident = await open_incident(th)
     assert incident.id is not None and incident.channel_id is not None
-    th.rt.request_handoff = request_handoff
 
     async with th.rt.sessions() as session, session.begin():
         await escalate(

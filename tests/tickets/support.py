@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from bot.domain.clock import VirtualTime
 from bot.domain.events import EventKind
 from bot.eventlog import service as eventlog
-from bot.handoff.jobs import job_handlers as handoff_job_handlers
+from bot.handoff.setup import job_handlers as handoff_job_handlers
 from bot.outbox.service import DONE, PENDING
 from bot.runtime import Runtime
 from bot.store.models import EventRow, IncidentRow, OutboxRow
@@ -108,8 +108,6 @@ async def open_incident(th: TicketHarness, **alert: Any) -> IncidentRow:
 def wire(harness: Harness) -> None:
     """Register the ticket and handoff jobs and the reaction listener, as the app does."""
     rt = harness.app.runtime
-    # Policy gates would open tickets and pages on their own; these tests ask explicitly.
-    rt.propose_actions = None
     handlers = harness.app.worker._handlers
     handlers.update(ticket_job_handlers(rt))
     handlers.update(handoff_job_handlers(rt))

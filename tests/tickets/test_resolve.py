@@ -115,13 +115,12 @@ async def test_a_ticket_opened_after_the_resolve_is_resolved_too(th: TicketHarne
     assert f"Handoff: incident #{incident.id}" in ticket.resolved_notes
 
 
-async def test_the_resolve_command_resolves_the_ticket_through_the_hook(
+async def test_the_resolve_command_resolves_the_ticket(
     th: TicketHarness,
 ) -> None:
     incident_id = await ticketed_incident(th)
     channel_id = (await th.incident(incident_id)).channel_id
     assert channel_id is not None
-    th.rt.on_resolved = on_resolved
 
     reply = await th.harness.driver.slash_command(
         user_id=RESPONDER, channel_id=channel_id, text="resolve"
