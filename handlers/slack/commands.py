@@ -35,4 +35,10 @@ def register_commands(app: Any, rt: Runtime, directory: GroupDirectory) -> None:
         except Exception:
             log.exception("/incident %s failed", str(command.get("text", ""))[:40])
             reply = FAILED
-        await respond(text=reply.text, response_type="in_channel" if reply.public else "ephemeral")
+        try:
+            await respond(
+                text=reply.text, response_type="in_channel" if reply.public else "ephemeral"
+            )
+        except Exception:
+            # The work is done and recorded; only the answer could not be delivered.
+            log.warning("/incident answer could not be posted to its response_url")

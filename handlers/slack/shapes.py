@@ -65,3 +65,11 @@ def check_shape(document: dict[str, Any]) -> None:
         "actions"
     ):
         raise _refuse("actions", "a non-empty list")
+    if document.get("type") == "block_actions":
+        # Bolt's matchers read each action's action_id without looking first.
+        for index, action in enumerate(document["actions"]):
+            if not isinstance(action.get("action_id"), str):
+                raise _refuse(f"actions.{index}.action_id", "a string")
+    if "command" in document and not str(document.get("response_url", "")).startswith("https://"):
+        # Every slash command Slack sends carries one; the answer goes there.
+        raise _refuse("response_url", "an https URL")
