@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from aiohttp import web
@@ -21,16 +21,18 @@ from bot.actions.registry import Adapters
 from bot.actions.setup import BuiltAdapters, build_adapters, load_adapters_file
 from bot.actions.verify import verify_job
 from bot.approvals.expiry import sweep_forever
+from bot.capabilities import Capabilities, JobRoute, job_handlers
 from bot.config import Settings
 from bot.console.commander import SET_TOPIC, set_topic_job
 from bot.diagnostics.flows import POST as DIAGNOSTICS_POST
 from bot.diagnostics.flows import post_diagnostics_job
 from bot.domain.clock import REAL_TIME, Clock, TimeSource
-from bot.handoff.setup import job_handlers as handoff_job_handlers
+from bot.handoff import setup as handoff_setup
 from bot.incidents import flows, jobs
 from bot.intake.build import build_pipeline
 from bot.metrics.live import LiveMetrics
 from bot.metrics.slack import instrument as instrument_slack
+from bot.outbox.service import Job
 from bot.outbox.worker import OutboxWorker
 from bot.paging import flows as paging_flows
 from bot.paging import jobs as paging_jobs
@@ -39,14 +41,15 @@ from bot.runtime import Runtime
 from bot.store import migrate
 from bot.store.checkpoint import WalCheckpointer
 from bot.store.database import create_engine, ping, session_factory, warm_up
-from bot.storms.setup import storm_job_handlers
-from bot.tickets.setup import job_handlers as ticket_job_handlers
+from bot.storms import setup as storm_setup
+from bot.tickets import setup as ticket_setup
 from bot.triage import flows as triage_flows
 from bot.triage import jobs as triage_jobs
 from bot.triage import rerun as triage_rerun
 from handlers.http.errors import error_middleware
 from handlers.http.health import Readiness
 from handlers.http.routes import add_routes
+from handlers.http.sources import build_alert_sources
 from handlers.slack.register import register_slack
 from integrations.llm import LlmConfig, build_summary_writer, build_triager
 from integrations.slack.adapter import SlackWorkspace
@@ -57,6 +60,34 @@ from policies.policy import load_policy
 from policies.runbooks import Runbook, load_runbooks, runbooks_version
 
 log = logging.getLogger(__name__)
+
+
+def job_routes(threads: SlackThreads) -> tuple[JobRoute, ...]:
+    """Every outbox job kind this smokejumper runs, and its flow; the one list."""
+
+    async def post_diagnostics(rt: Runtime, job: Job) -> None:
+        await post_diagnostics_job(rt, threads, job)
+
+    return (
+        JobRoute(jobs.OPEN_CHANNEL, flows.open_incident_channel),
+        JobRoute(jobs.REFRESH_CARD, flows.refresh_card),
+        JobRoute(jobs.ANNOUNCE_SIGNAL_RESOLVED, flows.announce_signal_resolved),
+        JobRoute(jobs.POST_NOTE, flows.post_note),
+        JobRoute(SET_TOPIC, set_topic_job),
+        JobRoute(DIAGNOSTICS_POST, post_diagnostics),
+        JobRoute(triage_jobs.RUN_TRIAGE, triage_flows.run_triage_job),
+        JobRoute(triage_jobs.REFRESH_TRIAGE_CARD, triage_flows.refresh_triage_card),
+        JobRoute(triage_rerun.RERUN_TRIAGE, triage_rerun.rerun_triage_job),
+        JobRoute(action_jobs.EXECUTE, execute_job),
+        JobRoute(action_jobs.DESCRIBE, describe_job),
+        JobRoute(action_jobs.VERIFY, verify_job),
+        JobRoute(paging_jobs.PAGE, paging_flows.page_job),
+        JobRoute(paging_jobs.ACKNOWLEDGE, paging_flows.acknowledge_job),
+        JobRoute(paging_jobs.RESOLVE, paging_flows.resolve_job),
+        *ticket_setup.JOBS,
+        *storm_setup.JOBS,
+        *handoff_setup.JOBS,
+    )
 
 
 @dataclass
@@ -120,16 +151,23 @@ class Smokejumper:
         )
         if self.triager is None:
             self.triager = build_triager(llm_config)
+        capabilities = Capabilities(
+            chat=chat,
+            # Given directly (tests), else built from SMOKEJUMPER_ADAPTERS_FILE at start.
+            adapters=self.adapters if self.adapters is not None else Adapters(),
+            triager=self.triager,
+            summary_writer=build_summary_writer(llm_config),
+            alert_sources=build_alert_sources(settings),
+            jobs=job_routes(SlackThreads(web_client)),
+        )
         self.runtime = Runtime(
             settings=settings,
             engine=engine,
             sessions=sessions,
-            chat=chat,
+            capabilities=capabilities,
             time=self.time,
             runbooks=runbooks,
             runbooks_version=runbooks_version(runbooks),
-            triager=self.triager,
-            summary_writer=build_summary_writer(llm_config),
             policy=policy_load.policy,
             policy_problem=policy_load.problem,
             breakers=Breakers(
@@ -137,40 +175,9 @@ class Smokejumper:
                 cool_down=timedelta(seconds=settings.adapter_breaker_cooldown_seconds),
             ),
         )
-        if self.adapters is not None:
-            self.runtime.adapters = self.adapters
         self.worker = OutboxWorker(
             sessions,
-            {
-                jobs.OPEN_CHANNEL: lambda job: flows.open_incident_channel(self.runtime, job),
-                jobs.REFRESH_CARD: lambda job: flows.refresh_card(self.runtime, job),
-                jobs.ANNOUNCE_SIGNAL_RESOLVED: lambda job: flows.announce_signal_resolved(
-                    self.runtime, job
-                ),
-                jobs.POST_NOTE: lambda job: flows.post_note(self.runtime, job),
-                SET_TOPIC: lambda job: set_topic_job(self.runtime, job),
-                DIAGNOSTICS_POST: lambda job: post_diagnostics_job(
-                    self.runtime, SlackThreads(self.bolt.client), job
-                ),
-                triage_jobs.RUN_TRIAGE: lambda job: triage_flows.run_triage_job(self.runtime, job),
-                action_jobs.EXECUTE: lambda job: execute_job(self.runtime, job),
-                action_jobs.DESCRIBE: lambda job: describe_job(self.runtime, job),
-                action_jobs.VERIFY: lambda job: verify_job(self.runtime, job),
-                paging_jobs.PAGE: lambda job: paging_flows.page_job(self.runtime, job),
-                paging_jobs.ACKNOWLEDGE: lambda job: paging_flows.acknowledge_job(
-                    self.runtime, job
-                ),
-                paging_jobs.RESOLVE: lambda job: paging_flows.resolve_job(self.runtime, job),
-                **ticket_job_handlers(self.runtime),
-                **storm_job_handlers(self.runtime),
-                **handoff_job_handlers(self.runtime),
-                triage_jobs.REFRESH_TRIAGE_CARD: lambda job: triage_flows.refresh_triage_card(
-                    self.runtime, job
-                ),
-                triage_rerun.RERUN_TRIAGE: lambda job: triage_rerun.rerun_triage_job(
-                    self.runtime, job
-                ),
-            },
+            job_handlers(self.runtime, capabilities.jobs),
             time=self.time,
             concurrency=settings.outbox_workers,
             poll_seconds=settings.outbox_poll_seconds,
@@ -200,6 +207,7 @@ class Smokejumper:
         add_routes(
             self.web_app,
             settings=settings,
+            sources=capabilities.alert_sources,
             bolt=self.bolt,
             pipeline=build_pipeline(settings, sessions, self.clock, policy_load.policy),
             sessions=sessions,
@@ -223,7 +231,9 @@ class Smokejumper:
         if self.adapters is None and self.settings.adapters_file is not None:
             config = load_adapters_file(self.settings.adapters_file)
             self._built_adapters = await build_adapters(config, self.time)
-            self.runtime.adapters = self._built_adapters.adapters
+            self.runtime.capabilities = replace(
+                self.runtime.capabilities, adapters=self._built_adapters.adapters
+            )
         probes = await self.runtime.adapters.probe()
         self.readiness.notes["adapters"] = probes
         interrupted = await report_interrupted(self.runtime)

@@ -1,5 +1,5 @@
 """The incident's ticket: created on request, its timeline kept in work notes, resolved with it.
 
-`bot.tickets.setup.job_handlers` registers the outbox jobs; `bot.tickets.requests` queues
+`bot.tickets.setup.JOBS` routes the outbox jobs; `bot.tickets.requests` queues
 them; `bot.tickets.resolution.on_resolved` is what a resolve queues.
 """

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import timedelta
 
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 
+from bot.capabilities import AlertSources
 from bot.config import Settings
 from bot.domain.clock import Clock
 from bot.intake.pipeline import Pipeline
 from bot.metrics.live import LiveMetrics
+from bot.ports.alerts import AlertSource
 from bot.store.database import SessionFactory
 from handlers.http.alerts import Handler, alert_handler
 from handlers.http.bodies import BODY_GATE, BodyGate
@@ -21,11 +22,6 @@ from handlers.http.health import Readiness, healthz
 from handlers.http.metrics import metrics_handler
 from handlers.slack.http import slack_events_handler
 from handlers.slack.replay import ReplayGuard
-from integrations.alertmanager.source import AlertmanagerSource
-from integrations.generic.source import GenericSource
-from integrations.pagerduty.webhook_source import PagerDutySource
-
-log = logging.getLogger(__name__)
 
 ALERTMANAGER_OFF = (
     "Alertmanager intake is off: set SMOKEJUMPER_ALERTMANAGER_TOKEN (and send it as "
@@ -34,23 +30,11 @@ ALERTMANAGER_OFF = (
 )
 
 
-def alertmanager_source(settings: Settings) -> AlertmanagerSource | None:
-    """Authenticated by token, open only when the operator said so, else off."""
-    if settings.alertmanager_token is not None and settings.alertmanager_token.get_secret_value():
-        return AlertmanagerSource(settings.alertmanager_token)
-    if settings.alertmanager_allow_unauthenticated:
-        log.warning(
-            "POST /alerts/alertmanager is open to anyone who can reach it "
-            "(SMOKEJUMPER_ALERTMANAGER_ALLOW_UNAUTHENTICATED=true)"
-        )
-        return AlertmanagerSource(None)
-    return None
-
-
 def add_routes(
     app: web.Application,
     *,
     settings: Settings,
+    sources: AlertSources,
     bolt: AsyncApp,
     pipeline: Pipeline,
     sessions: SessionFactory,
@@ -62,9 +46,9 @@ def add_routes(
     limit = settings.max_body_bytes
     app[BODY_GATE] = BodyGate(settings.body_timeout_seconds, settings.max_concurrent_bodies)
 
-    def route(source: object, missing: str = "") -> Handler:
+    def route(source: AlertSource | None, missing: str = "") -> Handler:
         return alert_handler(
-            source,  # type: ignore[arg-type]
+            source,
             pipeline=pipeline,
             clock=clock,
             max_body_bytes=limit,
@@ -73,20 +57,6 @@ def add_routes(
             metrics=metrics,
         )
 
-    generic = (
-        GenericSource(
-            settings.generic_webhook_secret, timedelta(seconds=settings.generic_max_age_seconds)
-        )
-        if settings.generic_webhook_secret
-        else None
-    )
-    pagerduty = (
-        PagerDutySource(
-            settings.pagerduty_webhook_secret, timedelta(seconds=settings.pagerduty_max_age_seconds)
-        )
-        if settings.pagerduty_webhook_secret
-        else None
-    )
     assert settings.slack_signing_secret is not None
     app.router.add_post(
         "/slack/events",
@@ -98,16 +68,17 @@ def add_routes(
             clock=clock,
         ),
     )
-    app.router.add_post(
-        "/alerts/alertmanager", route(alertmanager_source(settings), ALERTMANAGER_OFF)
-    )
+    app.router.add_post("/alerts/alertmanager", route(sources.alertmanager, ALERTMANAGER_OFF))
     app.router.add_post(
         "/alerts/generic",
-        route(generic, "generic intake is off: set SMOKEJUMPER_GENERIC_WEBHOOK_SECRET"),
+        route(sources.generic, "generic intake is off: set SMOKEJUMPER_GENERIC_WEBHOOK_SECRET"),
     )
     app.router.add_post(
         "/alerts/pagerduty",
-        route(pagerduty, "PagerDuty intake is off: set SMOKEJUMPER_PAGERDUTY_WEBHOOK_SECRET"),
+        route(
+            sources.pagerduty,
+            "PagerDuty intake is off: set SMOKEJUMPER_PAGERDUTY_WEBHOOK_SECRET",
+        ),
     )
     app.router.add_post(
         "/changes",

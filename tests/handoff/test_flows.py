@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -192,7 +193,7 @@ async def test_a_writer_paragraph_is_used_when_one_is_configured(th: TicketHarne
     incident = await open_incident(th)
     assert incident.id is not None and incident.channel_id is not None
     writer = Writer()
-    th.rt.summary_writer = writer
+    th.rt.capabilities = replace(th.rt.capabilities, summary_writer=writer)
 
     await ask_for_handoff(th, incident.id, owner=None)
     await th.run_due()

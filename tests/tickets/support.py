@@ -11,12 +11,10 @@ from sqlmodel import col, select
 from bot.domain.clock import VirtualTime
 from bot.domain.events import EventKind
 from bot.eventlog import service as eventlog
-from bot.handoff.setup import job_handlers as handoff_job_handlers
 from bot.outbox.service import DONE, PENDING
 from bot.runtime import Runtime
 from bot.store.models import EventRow, IncidentRow, OutboxRow
 from bot.tickets.requests import request_sync
-from bot.tickets.setup import job_handlers as ticket_job_handlers
 from handlers.slack.reactions import register_reactions
 from integrations.pagerduty.fake import FakePager
 from integrations.servicenow.fake import FakeTicketing
@@ -106,11 +104,8 @@ async def open_incident(th: TicketHarness, **alert: Any) -> IncidentRow:
 
 
 def wire(harness: Harness) -> None:
-    """Register the ticket and handoff jobs and the reaction listener, as the app does."""
+    """Register the reaction listener, as the app does (its job list has the ticket jobs)."""
     rt = harness.app.runtime
-    handlers = harness.app.worker._handlers
-    handlers.update(ticket_job_handlers(rt))
-    handlers.update(handoff_job_handlers(rt))
     # Bolt runs the first matching listener only, so this is harmless once the app has it.
     register_reactions(harness.app.bolt, rt)
 
