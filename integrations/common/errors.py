@@ -17,6 +17,5 @@ class VendorHttpError(AdapterError):
         status: int | None = None,
         retry_after: float | None = None,
     ) -> None:
-        super().__init__(code, message, retryable=retryable)
+        super().__init__(code, message, retryable=retryable, retry_after=retry_after)
         self.status = status
-        self.retry_after = retry_after

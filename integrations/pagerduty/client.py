@@ -1,25 +1,25 @@
-"""Thin PagerDuty calls over the synchronous `pagerduty` package, bounded and classified."""
+"""Thin PagerDuty calls over the synchronous `pagerduty` package: one bounded, classified
+request per call. Whoever calls decides whether to try again (the outbox reruns paging jobs);
+each error says whether that can help and how long PagerDuty asked us to wait.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import ssl
-from collections.abc import Awaitable, Callable, Iterable
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any, TypeVar
 
 import httpx2
 import pagerduty
 
+from bot.domain.clock import Clock, utcnow
 from bot.domain.retry import retry_after_seconds, retryable_status
 from integrations.common.errors import VendorHttpError
 from integrations.pagerduty.pager_config import PagerDutyPagerConfig
 
-log = logging.getLogger(__name__)
-
 T = TypeVar("T")
-Sleep = Callable[[float], Awaitable[None]]
 
 STATUS_CODES: dict[int, str] = {
     400: "bad_request",
@@ -39,23 +39,28 @@ class PagerDutyError(VendorHttpError):
     """A PagerDuty call failed."""
 
 
+# Where PagerDuty says how long to wait: `Retry-After` (seconds or an HTTP date), else the
+# REST API's `ratelimit-reset` (seconds until the rate limit window resets).
+WAIT_HEADERS = ("retry-after", "ratelimit-reset")
+
+
 class _StatusFailure(Exception):
     """Raised from the HTTP layer on any non-2xx, before the package's retry loop sees it."""
 
-    def __init__(self, status: int, retry_after: float | None, body: Any) -> None:
+    def __init__(self, status: int, waits: list[str | None], body: Any) -> None:
         super().__init__(f"HTTP {status}")
         self.status = status
-        self.retry_after = retry_after
+        # Header values as sent; read against the clock when the error is classified.
+        self.waits = waits
         self.body = body
 
-
-def _retry_after(headers: httpx2.Headers) -> float | None:
-    """Seconds to wait from `Retry-After` (seconds or HTTP date) or REST `ratelimit-reset`."""
-    for name in ("retry-after", "ratelimit-reset"):
-        seconds = retry_after_seconds(headers.get(name), datetime.now(UTC))
-        if seconds is not None:
-            return seconds
-    return None
+    def retry_after(self, now: datetime) -> float | None:
+        """Seconds PagerDuty asked us to wait, from the first header that can be read."""
+        for value in self.waits:
+            seconds = retry_after_seconds(value, now)
+            if seconds is not None:
+                return seconds
+        return None
 
 
 def _raise_on_failure(response: httpx2.Response) -> None:
@@ -68,7 +73,8 @@ def _raise_on_failure(response: httpx2.Response) -> None:
         body: Any = response.json()
     except ValueError:
         body = None
-    raise _StatusFailure(response.status_code, _retry_after(response.headers), body)
+    waits = [response.headers.get(name) for name in WAIT_HEADERS]
+    raise _StatusFailure(response.status_code, waits, body)
 
 
 def _error_detail(body: Any) -> str:
@@ -102,7 +108,9 @@ def _chain(exc: BaseException) -> Iterable[BaseException]:
         current = current.__cause__ or current.__context__
 
 
-def classify(exc: BaseException, operation: str, secrets: Iterable[str] = ()) -> PagerDutyError:
+def classify(
+    exc: BaseException, operation: str, now: datetime, secrets: Iterable[str] = ()
+) -> PagerDutyError:
     """Turn any failure of one attempt into an error that says whether a retry can help."""
     where = f"PagerDuty {operation}"
     if isinstance(exc, _StatusFailure):
@@ -114,7 +122,11 @@ def classify(exc: BaseException, operation: str, secrets: Iterable[str] = ()) ->
         if detail and 400 <= status < 500:
             message += f" ({detail})"
         return PagerDutyError(
-            code, message, retryable=retryable, status=status, retry_after=exc.retry_after
+            code,
+            message,
+            retryable=retryable,
+            status=status,
+            retry_after=exc.retry_after(now) if retryable else None,
         )
     if isinstance(exc, TimeoutError):
         return PagerDutyError("timeout", f"{where} timed out", retryable=True)
@@ -144,11 +156,11 @@ ATTEMPT_FAILURES = (_StatusFailure, pagerduty.Error, httpx2.HTTPError, TimeoutEr
 
 
 class PagerDutyClient:
-    """Events API v2 and REST API v2 calls, one request per attempt, bounded retries."""
+    """Events API v2 and REST API v2 calls, one request each, bounded by the timeout."""
 
-    def __init__(self, config: PagerDutyPagerConfig, *, sleep: Sleep = asyncio.sleep) -> None:
+    def __init__(self, config: PagerDutyPagerConfig, *, clock: Clock = utcnow) -> None:
         self._config = config
-        self._sleep = sleep
+        self._clock = clock
         self._secrets = [config.routing_key.get_secret_value()]
         verify: ssl.SSLContext | bool = True
         if config.ca_bundle is not None:
@@ -173,7 +185,8 @@ class PagerDutyClient:
             self._limit(self._rest)
 
     def _limit(self, client: pagerduty.ApiClient) -> None:
-        # Retries happen in `_attempts`, where they are counted, awaited and cancellable.
+        # Retries belong to the caller (the outbox), where they are counted, scheduled and
+        # survive a restart; the package's loop would sleep in a thread no one can cancel.
         client.retry = {}
         client.max_network_attempts = 0
         # Typed int from the package's default; httpx2 takes fractional seconds too.
@@ -193,34 +206,13 @@ class PagerDutyClient:
             )
         return self._rest
 
-    def _delay(self, attempt: int, error: PagerDutyError) -> float:
-        cap = self._config.max_backoff_seconds
-        if error.retry_after is not None:
-            return min(error.retry_after, cap)
-        return min(self._config.backoff_seconds * 2.0 ** (attempt - 1), cap)
-
-    async def _attempts(self, operation: str, call: Callable[[], T]) -> T:
-        attempts = self._config.max_attempts
-        for attempt in range(1, attempts + 1):
-            try:
-                # The thread is not cancelled on timeout; the client's own timeout ends it.
-                return await asyncio.wait_for(asyncio.to_thread(call), self._config.timeout)
-            except ATTEMPT_FAILURES as exc:
-                error = classify(exc, operation, self._secrets)
-            if not error.retryable or attempt == attempts:
-                # Raised bare: package exceptions may quote request or response text.
-                raise error from None
-            delay = self._delay(attempt, error)
-            log.warning(
-                "PagerDuty %s: %s (attempt %d of %d), retrying in %.2fs",
-                operation,
-                error.message,
-                attempt,
-                attempts,
-                delay,
-            )
-            await self._sleep(delay)
-        raise AssertionError("unreachable: max_attempts is at least 1")
+    async def _once(self, operation: str, call: Callable[[], T]) -> T:
+        try:
+            # The thread is not cancelled on timeout; the client's own timeout ends it.
+            return await asyncio.wait_for(asyncio.to_thread(call), self._config.timeout)
+        except ATTEMPT_FAILURES as exc:
+            # Raised bare: package exceptions may quote request or response text.
+            raise classify(exc, operation, self._clock(), self._secrets) from None
 
     async def trigger(
         self,
@@ -249,15 +241,15 @@ class PagerDutyClient:
                 )
             )
 
-        return await self._attempts("trigger", call)
+        return await self._once("trigger", call)
 
     async def acknowledge(self, dedup_key: str) -> None:
         """Events API v2 `acknowledge` for the open alert under `dedup_key`."""
-        await self._attempts("acknowledge", lambda: self._events.acknowledge(dedup_key))
+        await self._once("acknowledge", lambda: self._events.acknowledge(dedup_key))
 
     async def resolve(self, dedup_key: str) -> None:
         """Events API v2 `resolve` for the open alert under `dedup_key`."""
-        await self._attempts("resolve", lambda: self._events.resolve(dedup_key))
+        await self._once("resolve", lambda: self._events.resolve(dedup_key))
 
     async def latest_incident_id(self, incident_key: str) -> str | None:
         """The id of the newest incident whose dedup (incident) key is `incident_key`."""
@@ -269,7 +261,7 @@ class PagerDutyClient:
             "sort_by": "created_at:desc",
             "limit": 1,
         }
-        incidents = await self._attempts(
+        incidents = await self._once(
             "find incident", lambda: rest.rget("/incidents", params=params)
         )
         if not isinstance(incidents, list) or not incidents:
@@ -280,7 +272,7 @@ class PagerDutyClient:
     async def create_note(self, incident_id: str, content: str) -> str:
         """REST `POST /incidents/{id}/notes`; returns the new note's id."""
         rest = self._require_rest()
-        note = await self._attempts(
+        note = await self._once(
             "add note",
             lambda: rest.rpost(f"/incidents/{incident_id}/notes", json={"content": content}),
         )
@@ -297,7 +289,7 @@ class PagerDutyClient:
             params["escalation_policy_ids"] = escalation_policy_ids
         if schedule_ids:
             params["schedule_ids"] = schedule_ids
-        found = await self._attempts("on-call lookup", lambda: rest.rget("/oncalls", params=params))
+        found = await self._once("on-call lookup", lambda: rest.rget("/oncalls", params=params))
         return (
             [entry for entry in found if isinstance(entry, dict)] if isinstance(found, list) else []
         )
@@ -305,7 +297,7 @@ class PagerDutyClient:
     async def abilities(self) -> list[str]:
         """REST `GET /abilities`: proves the token works and the API is reachable."""
         rest = self._require_rest()
-        found = await self._attempts("probe", lambda: rest.rget("/abilities"))
+        found = await self._once("probe", lambda: rest.rget("/abilities"))
         return [str(a) for a in found] if isinstance(found, list) else []
 
     async def aclose(self) -> None:

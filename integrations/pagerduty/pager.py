@@ -9,9 +9,10 @@ import logging
 from datetime import UTC, datetime
 
 from bot.chat.ports import OnCall
+from bot.domain.clock import Clock, utcnow
 from bot.ports.adapters import AdapterError, NotReady
 from bot.ports.pager import Page
-from integrations.pagerduty.client import PagerDutyClient, Sleep
+from integrations.pagerduty.client import PagerDutyClient
 from integrations.pagerduty.oncall import PagerDutyOnCall
 from integrations.pagerduty.pager_config import PagerDutyPagerConfig
 
@@ -127,7 +128,12 @@ class PagerDutyPager:
         await self._client.aclose()
 
 
-def build_pager(config: PagerDutyPagerConfig, *, sleep: Sleep | None = None) -> PagerDutyPager:
-    """The pager with its client, built from settings."""
-    client = PagerDutyClient(config) if sleep is None else PagerDutyClient(config, sleep=sleep)
-    return PagerDutyPager(config, client)
+def build_pager(
+    config: PagerDutyPagerConfig, *, clock: Clock = utcnow, sleep: object = None
+) -> PagerDutyPager:
+    """The pager with its client, built from settings; `clock` reads Retry-After dates.
+
+    `sleep` is ignored: the pager no longer waits between attempts (the outbox does). It
+    is accepted only until `bot/actions/setup.py` stops passing it.
+    """
+    return PagerDutyPager(config, PagerDutyClient(config, clock=clock))

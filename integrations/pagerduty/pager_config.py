@@ -28,10 +28,8 @@ class PagerDutyPagerConfig(BaseModel):
     events_url: str = DEFAULT_EVENTS_URL
     api_url: str = DEFAULT_API_URL
     ca_bundle: FilePath | None = None  # PEM file of extra trusted CAs (a proxy, a test peer)
-    timeout: float = Field(default=10.0, gt=0, le=120)  # seconds, per attempt
-    max_attempts: int = Field(default=3, ge=1, le=10)
-    backoff_seconds: float = Field(default=1.0, ge=0)  # first retry delay, doubled after
-    max_backoff_seconds: float = Field(default=30.0, ge=0)  # cap, also on Retry-After
+    # Seconds per request; a failed page is retried by the outbox, not here.
+    timeout: float = Field(default=10.0, gt=0, le=120)
     # Who is on call (REST GET /oncalls): a team's escalation policy or schedule id, and
     # the policy asked about for a team not listed.
     oncall_escalation_policies: dict[str, str] = Field(default_factory=dict)

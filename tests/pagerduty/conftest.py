@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.domain.clock import VirtualTime
 from integrations.common.tls import TestTls, make_test_tls
 from integrations.pagerduty.emulator import PagerDutyServer
 from integrations.pagerduty.pager import PagerDutyPager, build_pager
@@ -35,10 +37,14 @@ async def pd_server(tls: TestTls) -> AsyncIterator[PagerDutyServer]:
     await server.stop()
 
 
+# The pager's clock, far from the machine's: a Retry-After date is read against it alone.
+PAGER_NOW = datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC)
+
+
 @pytest.fixture
-def sleeps() -> list[float]:
-    """Delays the pager asked for between attempts, recorded instead of slept."""
-    return []
+def pager_time() -> VirtualTime:
+    """The clock the pagers read Retry-After dates against."""
+    return VirtualTime(PAGER_NOW)
 
 
 def pager_config(server: PagerDutyServer, ca_file: Path | None, **overrides: Any) -> dict[str, Any]:
@@ -50,9 +56,6 @@ def pager_config(server: PagerDutyServer, ca_file: Path | None, **overrides: Any
         "api_url": server.url,
         "ca_bundle": ca_file,
         "timeout": 5.0,
-        "max_attempts": 3,
-        "backoff_seconds": 0.5,
-        "max_backoff_seconds": 4.0,
     }
     settings.update(overrides)
     return settings
@@ -60,16 +63,13 @@ def pager_config(server: PagerDutyServer, ca_file: Path | None, **overrides: Any
 
 @pytest.fixture
 async def make_pager(
-    pd_server: PagerDutyServer, tls: TestTls, sleeps: list[float]
+    pd_server: PagerDutyServer, tls: TestTls, pager_time: VirtualTime
 ) -> AsyncIterator[MakePager]:
     built: list[PagerDutyPager] = []
 
-    async def record_sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-
     async def make(**overrides: Any) -> PagerDutyPager:
         config = PagerDutyPagerConfig(**pager_config(pd_server, tls.ca_file, **overrides))
-        pager = build_pager(config, sleep=record_sleep)
+        pager = build_pager(config, clock=pager_time)
         built.append(pager)
         return pager
 

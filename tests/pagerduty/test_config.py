@@ -15,11 +15,11 @@ from integrations.pagerduty.pager_config import (
 from tests.pagerduty.conftest import ROUTING_KEY
 
 
-def test_defaults_point_at_pagerduty_with_bounded_attempts() -> None:
+def test_defaults_point_at_pagerduty_with_a_bounded_request() -> None:
     config = PagerDutyPagerConfig(routing_key=ROUTING_KEY)
 
     assert (config.events_url, config.api_url) == (DEFAULT_EVENTS_URL, DEFAULT_API_URL)
-    assert config.max_attempts == 3
+    assert config.timeout == 10.0
     assert config.notes_enabled is False
 
 
@@ -38,9 +38,8 @@ def test_urls_lose_their_trailing_slash() -> None:
         {"api_url": "ftp://api.pagerduty.com"},
         {"routing_key": "  "},
         {"api_token": "token"},  # no from_email
-        {"max_attempts": 0},
-        {"max_attempts": 50},
         {"timeout": 0},
+        {"timeout": 600},
         {"ca_bundle": "/nonexistent/ca.pem"},
     ],
     ids=[
@@ -48,9 +47,8 @@ def test_urls_lose_their_trailing_slash() -> None:
         "ftp-api",
         "blank-routing-key",
         "token-without-sender",
-        "zero-attempts",
-        "unbounded-attempts",
         "zero-timeout",
+        "unbounded-timeout",
         "missing-ca-file",
     ],
 )

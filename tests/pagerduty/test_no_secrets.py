@@ -59,16 +59,16 @@ async def test_failures_never_carry_secrets(
     await pager.trigger(make_page())
     await expect_failure(pager.add_note("smokejumper-inc-42", "note"))
 
-    pd_server.fail("enqueue", 429, times=10, retry_after=1)
+    pd_server.fail("enqueue", 429, retry_after=1)
     await expect_failure(pager.acknowledge("smokejumper-inc-42", T0))
-    pd_server.fail("enqueue", 503, times=10)
+    pd_server.fail("enqueue", 503)
     await expect_failure(pager.resolve("smokejumper-inc-42", T0))
 
     revoked = await make_pager(api_token=API_TOKEN + "-revoked")
     await expect_failure(revoked.add_note("smokejumper-inc-42", "note"))
     await expect_failure(revoked.probe())
 
-    slow = await make_pager(timeout=0.3, max_attempts=1)
+    slow = await make_pager(timeout=0.3)
     pd_server.stall("enqueue", 30)
     await expect_failure(slow.trigger(make_page()))
 
@@ -88,7 +88,8 @@ async def test_failures_never_carry_secrets(
         if record.exc_info
     )
     text = "\n".join(seen)
-    assert "retrying in" in text  # retries really were logged
+    # Every failure above really was looked at, down to the timeout.
+    assert all(f in text for f in ("HTTP 400", "HTTP 429", "HTTP 503", "timed out"))
     assert "HTTP Request: POST" in text  # and the HTTP client's own lines were captured
     assert any(r.name.startswith("httpcore2") for r in caplog.records)  # down to the wire
     for secret in SECRETS:

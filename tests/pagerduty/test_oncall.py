@@ -81,7 +81,7 @@ async def test_without_a_mapping_or_a_token_it_says_so(
 async def test_a_refusal_is_an_adapter_error_with_the_status(
     make_pager: MakePager, pd_server: PagerDutyServer
 ) -> None:
-    pager = await make_pager(oncall_escalation_policies={"sre": "PEPSRE"}, max_attempts=1)
+    pager = await make_pager(oncall_escalation_policies={"sre": "PEPSRE"})
     pd_server.fail("oncalls", 403)
     with pytest.raises(AdapterError) as refused:
         await pager.on_call("sre")
