@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from bot.domain.clock import Clock, utcnow
 from integrations.servicenow.adapter import ServiceNowTicketing
 from integrations.servicenow.config import ServiceNowConfig
-from integrations.servicenow.retry import Sleep
 
 __all__ = ["ServiceNowConfig", "ServiceNowTicketing", "setup"]
 
 
-def setup(config: ServiceNowConfig, *, sleep: Sleep | None = None) -> ServiceNowTicketing:
+def setup(
+    config: ServiceNowConfig, *, clock: Clock = utcnow, sleep: object = None
+) -> ServiceNowTicketing:
     """The Ticketing adapter for `config`; call `probe()` before relying on it.
 
-    `sleep` waits between retries (the app passes its time source's).
+    `clock` reads Retry-After dates. `sleep` is ignored: the adapter no longer waits
+    between attempts (the ticket jobs do); it is accepted only until
+    `bot/actions/setup.py` stops passing it.
     """
-    return ServiceNowTicketing(config, sleep=sleep)
+    return ServiceNowTicketing(config, clock=clock)

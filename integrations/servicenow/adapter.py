@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
 
+from bot.domain.clock import Clock, utcnow
 from bot.ports.adapters import AdapterError, NotReady
 from bot.ports.ticketing import TicketDraft, TicketRef
 from integrations.servicenow.client import SYS_ID, Record, TableClient
 from integrations.servicenow.config import ServiceNowConfig
-from integrations.servicenow.retry import RetryPolicy, Sleep, with_retries
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 INCIDENT = "incident"
 JOURNAL = "sys_journal_field"
@@ -55,7 +50,11 @@ def _truncate(text: str, limit: int) -> str:
 
 
 class ServiceNowTicketing:
-    """Incident tickets that a retry finds instead of duplicating, with once-only work notes."""
+    """Incident tickets that a retry finds instead of duplicating, with once-only work notes.
+
+    Every operation looks before it writes, so the caller may simply run it again after
+    any failure (the ticket jobs do, through the outbox); nothing here retries.
+    """
 
     name = "servicenow"
 
@@ -64,14 +63,10 @@ class ServiceNowTicketing:
         config: ServiceNowConfig,
         client: TableClient | None = None,
         *,
-        sleep: Sleep | None = None,
+        clock: Clock = utcnow,
     ) -> None:
         self._config = config
-        self._client = client or TableClient(config)
-        self._policy = RetryPolicy(
-            config.max_attempts, config.backoff_seconds, config.max_backoff_seconds
-        )
-        self._sleep = sleep or asyncio.sleep
+        self._client = client or TableClient(config, clock=clock)
         self._references: dict[tuple[str, str], str] = {}
 
     def __repr__(self) -> str:
@@ -91,17 +86,13 @@ class ServiceNowTicketing:
     async def find_or_create(self, draft: TicketDraft) -> TicketRef:
         """The incident carrying `draft.correlation_id`, created only if none exists."""
         _check_key("correlation_id", draft.correlation_id)
-
-        async def attempt() -> TicketRef:
-            existing = await self._find(draft.correlation_id)
-            if existing is not None:
-                return existing
-            record = await self._client.create(INCIDENT, await self._new_incident(draft))
-            ref = self._ref(record)
-            log.info("ServiceNow incident %s created for %s", ref.number, draft.correlation_id)
-            return ref
-
-        return await self._with_retries("find_or_create", attempt)
+        existing = await self._find(draft.correlation_id)
+        if existing is not None:
+            return existing
+        record = await self._client.create(INCIDENT, await self._new_incident(draft))
+        ref = self._ref(record)
+        log.info("ServiceNow incident %s created for %s", ref.number, draft.correlation_id)
+        return ref
 
     async def append_work_notes(self, ref: TicketRef, batch_id: str, text: str) -> None:
         """Write `text` as a work note unless the journal already holds this batch."""
@@ -110,14 +101,10 @@ class ServiceNowTicketing:
         if not text.strip():
             return
         marker = batch_marker(batch_id)
-
-        async def attempt() -> None:
-            if await self._journal_has(ref.sys_id, marker):
-                log.debug("ServiceNow %s already has batch %s", ref.number, batch_id)
-                return
-            await self._client.patch(INCIDENT, ref.sys_id, {"work_notes": f"{marker}\n{text}"})
-
-        await self._with_retries("append_work_notes", attempt)
+        if await self._journal_has(ref.sys_id, marker):
+            log.debug("ServiceNow %s already has batch %s", ref.number, batch_id)
+            return
+        await self._client.patch(INCIDENT, ref.sys_id, {"work_notes": f"{marker}\n{text}"})
 
     async def resolve(self, ref: TicketRef, close_notes: str) -> None:
         """Move the incident to the resolved state with close code and notes, once."""
@@ -130,22 +117,15 @@ class ServiceNowTicketing:
             "close_code": config.close_code,
             "close_notes": notes,
         }
-
-        async def attempt() -> None:
-            current = await self._client.get(INCIDENT, ref.sys_id, fields=["sys_id", "state"])
-            if str(current.get("state", "")) in config.final_states:
-                log.debug("ServiceNow %s is already in state %s", ref.number, current["state"])
-                return
-            await self._client.patch(INCIDENT, ref.sys_id, payload)
-
-        await self._with_retries("resolve", attempt)
+        current = await self._client.get(INCIDENT, ref.sys_id, fields=["sys_id", "state"])
+        if str(current.get("state", "")) in config.final_states:
+            log.debug("ServiceNow %s is already in state %s", ref.number, current["state"])
+            return
+        await self._client.patch(INCIDENT, ref.sys_id, payload)
 
     async def close(self) -> None:
         """Release the client's connections."""
         await self._client.close()
-
-    async def _with_retries(self, operation: str, attempt: Callable[[], Awaitable[T]]) -> T:
-        return await with_retries(operation, attempt, self._policy, self._sleep)
 
     async def _find(self, correlation_id: str) -> TicketRef | None:
         records = await self._client.query(

@@ -1,4 +1,8 @@
-"""Table API calls through pysnow: one thread, one timeout and a fresh resource per call."""
+"""Table API calls through pysnow: one thread, one timeout and a fresh resource per call.
+
+Each call is one request; a failure says whether trying again can help and how long the
+instance asked us to wait, and whoever runs the ticket job decides when that happens.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 import pysnow
@@ -16,6 +20,7 @@ from pysnow.exceptions import PysnowException
 from requests.adapters import HTTPAdapter
 from requests.auth import HTTPBasicAuth
 
+from bot.domain.clock import Clock, utcnow
 from bot.domain.retry import retry_after_seconds, retryable_status
 from integrations.common.errors import VendorHttpError
 from integrations.servicenow.config import ServiceNowConfig
@@ -47,8 +52,8 @@ class ServiceNowError(VendorHttpError):
     """A Table API call failed."""
 
 
-def _retry_after(response: requests.Response) -> float | None:
-    return retry_after_seconds(response.headers.get("Retry-After"), datetime.now(UTC))
+def _retry_after(response: requests.Response, now: datetime) -> float | None:
+    return retry_after_seconds(response.headers.get("Retry-After"), now)
 
 
 def _error_message(response: requests.Response | None) -> str:
@@ -63,8 +68,11 @@ def _error_message(response: requests.Response | None) -> str:
     return message if isinstance(message, str) else ""
 
 
-def classify(exc: BaseException, action: str) -> ServiceNowError:
-    """An error that says whether retrying `action` can help, built without any secret."""
+def classify(exc: BaseException, action: str, now: datetime) -> ServiceNowError:
+    """An error that says whether retrying `action` can help, built without any secret.
+
+    `now` reads a Retry-After given as an HTTP date.
+    """
     if isinstance(exc, ServiceNowError):
         return exc
     if isinstance(exc, TimeoutError | requests.Timeout):
@@ -78,7 +86,7 @@ def classify(exc: BaseException, action: str) -> ServiceNowError:
             f"ServiceNow {action} failed with HTTP {status}",
             retryable=retryable,
             status=status,
-            retry_after=_retry_after(exc.response) if retryable else None,
+            retry_after=_retry_after(exc.response, now) if retryable else None,
         )
     if isinstance(exc, requests.ConnectionError):
         return ServiceNowError(
@@ -119,8 +127,9 @@ def _check_sys_id(sys_id: str) -> None:
 class TableClient:
     """Synchronous pysnow calls made safe for asyncio; the only module that imports pysnow."""
 
-    def __init__(self, config: ServiceNowConfig) -> None:
+    def __init__(self, config: ServiceNowConfig, *, clock: Clock = utcnow) -> None:
         self._timeout = config.timeout_seconds
+        self._clock = clock
         self._session = self._build_session(config)
         # The session carries the credentials, so pysnow never sees or logs them.
         self._client = pysnow.Client(
@@ -136,7 +145,7 @@ class TableClient:
         session.auth = HTTPBasicAuth(
             config.user.get_secret_value(), config.password.get_secret_value()
         )
-        # Retries are ours (whole operations, after a lookup), never the transport's.
+        # A retry reruns the whole ticket job, lookup first, never a bare resend.
         session.mount("https://", HTTPAdapter(max_retries=0))
         session.mount("http://", HTTPAdapter(max_retries=0))
         session.trust_env = False
@@ -156,18 +165,18 @@ class TableClient:
             return await asyncio.wait_for(asyncio.shield(worker), self._timeout)
         except TimeoutError:
             # The thread cannot be cancelled and its request may still land; let it settle
-            # (requests gives up after the same timeout) so a retry's lookup sees its effect.
+            # (requests gives up after the same timeout) so the next lookup sees its effect.
             await asyncio.wait({worker}, timeout=self._timeout)
             if worker.done() and not worker.cancelled():
                 worker.exception()
             else:
                 worker.add_done_callback(lambda done: done.cancelled() or done.exception())
-            raise classify(TimeoutError(), action) from None
+            raise classify(TimeoutError(), action, self._clock()) from None
         except asyncio.CancelledError:
             worker.add_done_callback(lambda done: done.cancelled() or done.exception())
             raise
         except Exception as exc:
-            raise classify(exc, action) from None
+            raise classify(exc, action, self._clock()) from None
 
     async def query(
         self, table: str, query: str, *, fields: Sequence[str], limit: int

@@ -42,10 +42,8 @@ class ServiceNowConfig(BaseModel):
     caller_id: str = ""  # sys_id or user_name; empty leaves the caller unset
     category: str = "software"
     correlation_display: str = "smokejumper"
+    # Per request; a failed ticket write is retried by the ticket jobs, not here.
     timeout_seconds: float = Field(default=15.0, gt=0, le=120)
-    max_attempts: int = Field(default=3, ge=1, le=10)
-    backoff_seconds: float = Field(default=0.5, ge=0, le=30)
-    max_backoff_seconds: float = Field(default=10.0, ge=0, le=120)
     priorities: dict[str, UrgencyImpact] = Field(default_factory=default_priorities)
     unknown_classification: str = "medium"  # whose mapping applies to an unmapped class
     assignment_groups: dict[str, str] = Field(default_factory=dict)  # team -> sys_id or name

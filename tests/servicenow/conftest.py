@@ -18,7 +18,6 @@ def make_config(server: ServiceNowServer, **overrides: Any) -> ServiceNowConfig:
         "user": server.user,
         "password": server.password,
         "timeout_seconds": 5.0,
-        "backoff_seconds": 0.0,
         **overrides,
     }
     return ServiceNowConfig.model_validate(settings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pysnow
 import pytest
@@ -13,6 +14,8 @@ import requests
 from integrations.servicenow.client import ServiceNowError, TableClient, classify
 from integrations.servicenow.emulator import ServiceNowServer
 from tests.servicenow.conftest import make_config
+
+NOW = datetime(2015, 10, 21, 7, 20, tzinfo=UTC)
 
 
 def http_error(status: int, headers: dict[str, str] | None = None) -> requests.HTTPError:
@@ -50,17 +53,19 @@ def http_error(status: int, headers: dict[str, str] | None = None) -> requests.H
     ],
 )
 def test_classification(exc: Exception, code: str, retryable: bool) -> None:
-    error = classify(exc, "query incident")
+    error = classify(exc, "query incident", NOW)
     assert (error.code, error.retryable) == (code, retryable)
     assert error.message.startswith("ServiceNow query incident")
 
 
 def test_retry_after_is_read_only_from_retryable_responses() -> None:
-    assert classify(http_error(429, {"Retry-After": "12"}), "x").retry_after == 12.0
-    assert classify(http_error(503, {"Retry-After": "bogus"}), "x").retry_after is None
-    assert classify(http_error(400, {"Retry-After": "12"}), "x").retry_after is None
-    past_date = http_error(429, {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})
-    assert classify(past_date, "x").retry_after == 0.0
+    assert classify(http_error(429, {"Retry-After": "12"}), "x", NOW).retry_after == 12.0
+    assert classify(http_error(503, {"Retry-After": "bogus"}), "x", NOW).retry_after is None
+    assert classify(http_error(400, {"Retry-After": "12"}), "x", NOW).retry_after is None
+    # A date is read against the `now` given: eight minutes ahead of it, or long gone.
+    date = http_error(429, {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})
+    assert classify(date, "x", NOW).retry_after == 480.0
+    assert classify(date, "x", datetime(2026, 1, 1, tzinfo=UTC)).retry_after == 0.0
 
 
 @pytest.fixture

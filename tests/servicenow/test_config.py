@@ -76,22 +76,23 @@ def test_out_of_range_values_are_refused() -> None:
     with pytest.raises(ValidationError):
         config(priorities={"high": {"urgency": 0, "impact": 2}})
     with pytest.raises(ValidationError):
-        config(max_attempts=0)
-    with pytest.raises(ValidationError):
-        config(max_attempts=50)
-    with pytest.raises(ValidationError):
         config(timeout_seconds=0)
+    with pytest.raises(ValidationError):
+        config(timeout_seconds=600)
     with pytest.raises(ValidationError):
         config(priorities={})
     with pytest.raises(ValidationError):
         config(unknown_setting=True)
+    # Retries belong to the ticket jobs now; a leftover setting is refused, not ignored.
+    with pytest.raises(ValidationError):
+        config(max_attempts=3)
 
 
 def test_resolve_defaults() -> None:
     parsed = config()
     assert parsed.resolved_state == "6"
     assert parsed.close_code == "Solved (Permanently)"
-    assert parsed.max_attempts == 3
+    assert parsed.timeout_seconds == 15.0
 
 
 def test_password_is_not_in_repr_or_dump() -> None:

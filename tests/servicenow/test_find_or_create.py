@@ -125,6 +125,10 @@ async def test_a_lost_create_response_does_not_make_a_second_ticket(
     ticketing: ServiceNowTicketing, server: ServiceNowServer, fault: str
 ) -> None:
     server.fail_next(fault, method="POST")  # type: ignore[arg-type]
+    with pytest.raises(AdapterError) as lost:
+        await ticketing.find_or_create(draft())
+    assert lost.value.retryable
+    # The ticket job runs again: the lookup finds what the lost reply stored.
     ref = await ticketing.find_or_create(draft())
     (incident,) = server.incidents()
     assert ref.sys_id == incident["sys_id"]
@@ -139,6 +143,9 @@ async def test_a_timed_out_create_is_found_by_the_retry(server: ServiceNowServer
     # The instance stores the record but answers after our timeout.
     adapter = ServiceNowTicketing(make_config(server, timeout_seconds=0.3))
     server.fail_next("commit_then_stall", method="POST", stall_seconds=1.0)
+    with pytest.raises(AdapterError) as timed_out:
+        await adapter.find_or_create(draft())
+    assert (timed_out.value.code, timed_out.value.retryable) == ("timeout", True)
     ref = await adapter.find_or_create(draft())
     await adapter.close()
     (incident,) = server.incidents()

@@ -92,6 +92,10 @@ async def test_a_lost_resolve_response_is_not_repeated(
     ticketing: ServiceNowTicketing, server: ServiceNowServer, ref: TicketRef
 ) -> None:
     server.fail_next("commit_then_drop", method="PATCH")
+    with pytest.raises(AdapterError) as lost:
+        await ticketing.resolve(ref, "done")
+    assert lost.value.retryable
+    # The resolve job runs again: the read shows the ticket resolved, so no second PATCH.
     await ticketing.resolve(ref, "done")
     assert server.incidents()[0]["state"] == "6"
     assert len(server.calls("PATCH")) == 1

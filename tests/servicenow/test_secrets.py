@@ -46,12 +46,14 @@ async def test_no_secret_in_errors_reprs_or_logs(
     good_config = make_config(server)
     good = ServiceNowTicketing(good_config)
     ref = await good.find_or_create(draft())
+    errors: list[AdapterError] = []
     server.fail_next("unavailable")
     server.fail_next("commit_then_drop", method="PATCH")
-    await good.append_work_notes(ref, "b1", "notes")
-    await good.resolve(ref, "done")
+    for call in (good.append_work_notes(ref, "b1", "notes"), good.resolve(ref, "done")):
+        with pytest.raises(AdapterError) as caught:
+            await call
+        errors.append(caught.value)
 
-    errors: list[AdapterError] = []
     bad = ServiceNowTicketing(make_config(server, password=WRONG_PASSWORD))
     for call in (bad.probe(), bad.find_or_create(draft("inc-2"))):
         with pytest.raises(AdapterError) as caught:
@@ -66,6 +68,8 @@ async def test_no_secret_in_errors_reprs_or_logs(
     await bad.close()
 
     assert [e.code for e in errors] == [
+        "server_error",
+        "connection_error",
         "not_ready",
         "unauthorized",
         "not_ready",

@@ -93,6 +93,10 @@ async def test_a_lost_patch_response_is_not_written_twice(
     ticketing: ServiceNowTicketing, server: ServiceNowServer, ref: TicketRef, fault: str
 ) -> None:
     server.fail_next(fault, method="PATCH")  # type: ignore[arg-type]
+    with pytest.raises(AdapterError) as lost:
+        await ticketing.append_work_notes(ref, "batch-9", "after a lost reply")
+    assert lost.value.retryable
+    # The sync job runs again: the journal already has the batch.
     await ticketing.append_work_notes(ref, "batch-9", "after a lost reply")
     assert server.journal(ref.sys_id) == ["[smokejumper batch batch-9]\nafter a lost reply"]
     assert len(server.calls("PATCH")) == 1

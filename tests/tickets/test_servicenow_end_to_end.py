@@ -61,9 +61,6 @@ async def test_open_write_survive_an_outage_and_resolve(
             "user": server.user,
             "password": server.password,
             "timeout_seconds": 5.0,
-            # One try per job: the outbox's parked retries do the waiting.
-            "max_attempts": 1,
-            "backoff_seconds": 0.0,
             "assignment_groups": {report.recommended_team: "SRE Checkout"},
             "close_code": CLOSE_CODE,
         }

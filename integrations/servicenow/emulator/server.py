@@ -124,7 +124,7 @@ class Fault:
     remaining: int
     method: str | None
     table: str | None
-    retry_after: int | None
+    retry_after: int | str | None  # a str is sent verbatim (an HTTP date)
     stall_seconds: float
 
     def applies(self, method: str, table: str | None) -> bool:
@@ -276,7 +276,7 @@ class ServiceNowServer:
         times: int = 1,
         method: str | None = None,
         table: str | None = None,
-        retry_after: int | None = None,
+        retry_after: int | str | None = None,
         stall_seconds: float = 1.0,
     ) -> None:
         """Make the next `times` matching requests fail the way `kind` says."""
