@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.actions.common import BOT_ACTOR, tell_channel
 from bot.domain.events import EventKind
+from bot.domain.retry import backoff
 from bot.eventlog import service as eventlog
 from bot.outbox import service as outbox
 from bot.outbox.service import Job
@@ -42,7 +43,10 @@ def system_name(adapter_name: str) -> str:
 def retry_delay(round_: int, error: AdapterError) -> timedelta:
     """Wait before retry number `round_` (1-based); a refusal waits the longest."""
     if error.retryable:
-        seconds = min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * 2 ** max(0, round_ - 1))
+        seconds = backoff(round_, RETRY_BASE_SECONDS, RETRY_CAP_SECONDS).total_seconds()
+        # The ticket system may ask for longer (a rate limit): coming back sooner would only
+        # be refused again. Never past the cap, so one bad header cannot stall the ticket.
+        seconds = min(RETRY_CAP_SECONDS, max(seconds, error.retry_after or 0.0))
     else:
         seconds = RETRY_CAP_SECONDS
     return timedelta(seconds=seconds * (1 + random.uniform(0, JITTER)))
