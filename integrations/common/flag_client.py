@@ -8,6 +8,8 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 import aiohttp
 
+from bot.domain.clock import Clock, utcnow
+from bot.domain.retry import retry_after_seconds, retryable_status
 from bot.ports.adapters import AdapterError
 from integrations.common.flag_config import SAFE_KEY, FlagServiceConfig
 
@@ -25,13 +27,18 @@ _STATUS_CODES = {
 def status_error(
     vendor: str, operation: str, status: int, detail: str = "", retry_after: float | None = None
 ) -> AdapterError:
-    """The AdapterError for a non-2xx answer: 408/409/429/5xx retryable, the rest not."""
+    """The AdapterError for a non-2xx answer, retryable as `bot.domain.retry` says.
+
+    `retry_after` (seconds the service asked us to wait) travels with a retryable error
+    only: after a refusal no wait makes the same call succeed.
+    """
     code = _STATUS_CODES.get(status, "server_error" if status >= 500 else "unexpected_status")
-    retryable = status >= 500 or status in {408, 409, 429}
+    retryable = retryable_status(status)
+    wait = retry_after if retryable else None
     said = f" {detail}" if detail else ""
-    wait = f"; retry after {retry_after:.0f}s" if retry_after is not None else ""
-    message = f"{vendor} {operation}: HTTP {status}{said}{wait}"
-    return AdapterError(code, message, retryable=retryable)
+    asked = f"; retry after {wait:.0f}s" if wait is not None else ""
+    message = f"{vendor} {operation}: HTTP {status}{said}{asked}"
+    return AdapterError(code, message, retryable=retryable, retry_after=wait)
 
 
 Config = TypeVar("Config", bound=FlagServiceConfig)
@@ -47,9 +54,12 @@ class FlagApiClient(Generic[Config]):
     # Whether a write's answer carries a JSON body worth reading.
     writes_answer: ClassVar[bool] = True
 
-    def __init__(self, config: Config, session: aiohttp.ClientSession) -> None:
+    def __init__(
+        self, config: Config, session: aiohttp.ClientSession, clock: Clock = utcnow
+    ) -> None:
         self._config = config
         self._session = session
+        self._clock = clock
         self._timeout = aiohttp.ClientTimeout(total=config.timeout_seconds)
 
     def _headers(self, body: bytes | None) -> dict[str, str]:
@@ -59,7 +69,8 @@ class FlagApiClient(Generic[Config]):
         }
 
     def _retry_after(self, headers: Mapping[str, str]) -> float | None:
-        raise NotImplementedError
+        """Seconds the service asked us to wait (`Retry-After`); a vendor may add its own hint."""
+        return retry_after_seconds(headers.get("Retry-After"), self._clock())
 
     def _segment(self, key: str) -> str:
         """`key` as a URL path segment; anything else would change which resource we hit."""

@@ -8,9 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-import aiohttp
-
-from bot.domain.clock import Clock, utcnow
+from bot.domain.retry import retry_after_seconds
 from bot.ports.adapters import AdapterError
 from integrations.common.flag_client import FlagApiClient
 from integrations.launchdarkly.config import LaunchDarklyConfig
@@ -19,11 +17,15 @@ from integrations.launchdarkly.config import LaunchDarklyConfig
 SEMANTIC_PATCH = "application/json; domain-model=launchdarkly.semanticpatch"
 
 
-def retry_after_seconds(headers: Mapping[str, str], now: datetime) -> float | None:
-    """How long LaunchDarkly asks us to wait: `Retry-After`, else `X-Ratelimit-Reset`."""
-    retry_after = headers.get("Retry-After", "").strip()
-    if retry_after.isdigit():
-        return float(retry_after)
+def rate_limit_wait(headers: Mapping[str, str], now: datetime) -> float | None:
+    """How long LaunchDarkly asks us to wait: `Retry-After`, else `X-Ratelimit-Reset`.
+
+    A route's rate limit comes with no `Retry-After`, only the reset time of its window,
+    in milliseconds since the epoch.
+    """
+    asked = retry_after_seconds(headers.get("Retry-After"), now)
+    if asked is not None:
+        return asked
     reset_ms = headers.get("X-Ratelimit-Reset", "").strip()
     if reset_ms.isdigit():
         return max(0.0, int(reset_ms) / 1000 - now.timestamp())
@@ -35,12 +37,6 @@ class LaunchDarklyClient(FlagApiClient[LaunchDarklyConfig]):
 
     error_field = "code"
     error_pattern = re.compile(r"[a-z][a-z0-9_]{0,59}")
-
-    def __init__(
-        self, config: LaunchDarklyConfig, session: aiohttp.ClientSession, clock: Clock = utcnow
-    ) -> None:
-        super().__init__(config, session)
-        self._clock = clock
 
     async def caller_identity(self) -> dict[str, Any]:
         """What the token is (account, token kind); the cheapest authenticated call."""
@@ -88,4 +84,4 @@ class LaunchDarklyClient(FlagApiClient[LaunchDarklyConfig]):
         return headers
 
     def _retry_after(self, headers: Mapping[str, str]) -> float | None:
-        return retry_after_seconds(headers, self._clock())
+        return rate_limit_wait(headers, self._clock())

@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import Any
 
 from bot.ports.adapters import AdapterError
 from integrations.common.flag_client import FlagApiClient
 from integrations.unleash.config import UnleashConfig
-
-
-def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
-    """Seconds from a delta-seconds `Retry-After` header, if there is one."""
-    value = headers.get("Retry-After", "").strip()
-    return float(value) if value.isdigit() else None
 
 
 class UnleashClient(FlagApiClient[UnleashConfig]):
@@ -52,9 +45,6 @@ class UnleashClient(FlagApiClient[UnleashConfig]):
 
     def _feature_path(self, flag: str) -> str:
         return f"/api/admin/projects/{self._config.project}/features/{self._segment(flag)}"
-
-    def _retry_after(self, headers: Mapping[str, str]) -> float | None:
-        return retry_after_seconds(headers)
 
 
 def _objects(value: object) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ from integrations.launchdarkly import (
     LaunchDarklyFlagRemediator,
     setup,
 )
-from integrations.launchdarkly.client import SEMANTIC_PATCH, retry_after_seconds
+from integrations.launchdarkly.client import SEMANTIC_PATCH, rate_limit_wait
 from tests.featureflags.conftest import LAUNCHDARKLY_TOKEN, flag_request
 from tests.support.flag_servers import LaunchDarklyServer
 
@@ -147,6 +147,7 @@ async def test_a_route_rate_limit_is_retryable_and_says_when_the_window_resets(
         await server.stop()
 
     assert (caught.value.code, caught.value.retryable) == ("rate_limited", True)
+    assert caught.value.retry_after == 3.0
     assert caught.value.message == (
         "LaunchDarkly turn flag new-checkout off in production: "
         "HTTP 429 rate_limited; retry after 3s"
@@ -158,11 +159,13 @@ def test_retry_after_prefers_the_retry_after_header_to_the_reset_time() -> None:
     now = datetime.fromtimestamp(NOW, UTC)
     reset = str(int((NOW + 9) * 1000))
 
-    assert retry_after_seconds({"Retry-After": "2", "X-Ratelimit-Reset": reset}, now) == 2
-    assert retry_after_seconds({"X-Ratelimit-Reset": reset}, now) == 9
-    assert retry_after_seconds({"X-Ratelimit-Reset": str(int((NOW - 5) * 1000))}, now) == 0
-    assert retry_after_seconds({"Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT"}, now) is None
-    assert retry_after_seconds({}, now) is None
+    assert rate_limit_wait({"Retry-After": "2", "X-Ratelimit-Reset": reset}, now) == 2
+    assert rate_limit_wait({"X-Ratelimit-Reset": reset}, now) == 9
+    assert rate_limit_wait({"X-Ratelimit-Reset": str(int((NOW - 5) * 1000))}, now) == 0
+    # Retry-After is read as every integration reads it: an HTTP date counts too.
+    assert rate_limit_wait({"Retry-After": "Thu, 01 Jan 2026 00:00:30 GMT"}, now) == 30
+    assert rate_limit_wait({"Retry-After": "soon", "X-Ratelimit-Reset": reset}, now) == 9
+    assert rate_limit_wait({}, now) is None
 
 
 async def test_a_conflict_is_retryable(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import aiohttp
 import pytest
 from aiohttp import web
 from pydantic import SecretStr, ValidationError
 
 from bot.ports.adapters import AdapterError, NotReady
-from integrations.unleash import UnleashConfig, setup
+from integrations.unleash import UnleashClient, UnleashConfig, UnleashFlagRemediator, setup
 from tests.featureflags.conftest import UNLEASH_TOKEN, flag_request
 from tests.support.flag_servers import UnleashServer
 
@@ -107,7 +109,37 @@ async def test_a_rate_limit_answer_with_retry_after_says_how_long_to_wait(
         await setup(_config(unleash_server), http).execute(flag_request())
 
     assert caught.value.retryable is True
+    assert caught.value.retry_after == 7.0
     assert caught.value.message.endswith("HTTP 429 RateLimitError; retry after 7s")
+
+
+async def test_a_retry_after_date_is_read_on_the_clients_clock(
+    unleash_server: UnleashServer, http: aiohttp.ClientSession
+) -> None:
+    unleash_server.add_flag("new-checkout", production=True)
+    date = "Wed, 21 Oct 2026 07:28:00 GMT"
+    unleash_server.inject(503, method="POST", headers={"Retry-After": date})
+    now = datetime(2026, 10, 21, 7, 26, 30, tzinfo=UTC)
+    client = UnleashClient(_config(unleash_server), http, clock=lambda: now)
+
+    with pytest.raises(AdapterError) as caught:
+        await UnleashFlagRemediator(client, _config(unleash_server)).execute(flag_request())
+
+    assert (caught.value.code, caught.value.retryable) == ("server_error", True)
+    assert caught.value.retry_after == 90.0
+
+
+async def test_a_refusal_carries_no_wait_whatever_the_headers_say(
+    unleash_server: UnleashServer, http: aiohttp.ClientSession
+) -> None:
+    unleash_server.add_flag("new-checkout", production=True)
+    unleash_server.inject(403, method="POST", headers={"Retry-After": "7"})
+
+    with pytest.raises(AdapterError) as caught:
+        await setup(_config(unleash_server), http).execute(flag_request())
+
+    assert (caught.value.retryable, caught.value.retry_after) == (False, None)
+    assert "retry after" not in caught.value.message
 
 
 async def test_a_non_json_answer_is_a_bad_response(http: aiohttp.ClientSession) -> None:
