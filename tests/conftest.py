@@ -77,7 +77,10 @@ def virtual_time() -> VirtualTime:
 @pytest.fixture
 async def emulator(virtual_time: VirtualTime) -> AsyncIterator[SlackEmulator]:
     emu = SlackEmulator(
-        bot_token=BOT_TOKEN, rate_limits=RateLimits.unlimited(), clock=virtual_time.monotonic
+        bot_token=BOT_TOKEN,
+        rate_limits=RateLimits.unlimited(),
+        clock=virtual_time.monotonic,
+        sleep=virtual_time.sleep,
     )
     await emu.start()
     setup = AsyncWebClient(token=BOT_TOKEN, base_url=emu.api_url)

@@ -68,6 +68,7 @@ async def _ensure_channel(rt: Runtime, job: Job, incident: IncidentRow) -> str:
         when=incident.triggered_at,
     )
     while True:
+        await job.hold()
         # The name is saved before the create call, so a retry asks for the same name and
         # finds its own channel rather than making a second one.
         if name != incident.channel_name:
@@ -87,6 +88,7 @@ async def _ensure_channel(rt: Runtime, job: Job, incident: IncidentRow) -> str:
             )
             return info.id
         except ChannelNameTaken:
+            await job.hold()
             existing = await rt.chat.find_channel(name)
             if existing is not None and await _is_ours(rt, existing, incident):
                 await rt.chat.set_purpose(existing.id, _purpose(incident))
@@ -129,10 +131,12 @@ async def open_incident_channel(rt: Runtime, job: Job) -> None:
     channel_id = await _ensure_channel(rt, job, incident)
 
     if not incident.topic_set:
+        await job.hold()
         await rt.chat.set_topic(channel_id, views.topic(incident))
         await _save(rt, incident.id, topic_set=True)
 
     if not incident.responders_invited:
+        await job.hold()
         responders = rt.settings.responders
         skipped = await rt.chat.invite(channel_id, responders)
         await _save(rt, incident.id, responders_invited=True)
@@ -151,6 +155,7 @@ async def open_incident_channel(rt: Runtime, job: Job) -> None:
     incident = await _load(rt, incident_id)
     card_ts = incident.card_ts
     if card_ts is None:
+        await job.hold()
         marker = views.card_marker(incident_id)
         card_ts = await rt.chat.find_own_message(channel_id, marker)
         if card_ts is None:
@@ -168,18 +173,35 @@ async def open_incident_channel(rt: Runtime, job: Job) -> None:
         )
 
     if not incident.card_pinned:
+        await job.hold()
         await rt.chat.pin(channel_id, card_ts)
         await _save(rt, incident_id, card_pinned=True)
 
-    await triage_flows.post_placeholder(rt, incident, channel_id)
+    if incident.triage_card_ts is None:
+        await job.hold()
+        await triage_flows.post_placeholder(rt, incident, channel_id)
 
+    await _announce(rt, job, incident_id, channel_id)
+
+
+async def _announce(rt: Runtime, job: Job, incident_id: int, channel_id: str) -> None:
+    """The one-line announcement, once: by the saved flag, else by its marker in the
+    channel (a run that posted it and stopped before saving the flag)."""
     announce_to = (rt.settings.announce_channel or "").lstrip("#")
-    if announce_to and not incident.announced:
-        await rt.chat.post(announce_to, views.announcement(incident, channel_id), [])
-        await _save(rt, incident_id, announced=True)
-        await _log(
-            rt, job, EventKind.SLACK_ANNOUNCED, f"Announced in {announce_to}", channel=announce_to
-        )
+    if not announce_to:
+        return
+    incident = await _load(rt, incident_id)
+    if incident.announced:
+        return
+    await job.hold()
+    marker = views.announcement_marker(incident_id)
+    if await rt.chat.find_own_message(announce_to, marker) is None:
+        text = views.announcement(incident, channel_id)
+        await rt.chat.post(announce_to, text, views.announcement_blocks(incident_id, text))
+    await _save(rt, incident_id, announced=True)
+    await _log(
+        rt, job, EventKind.SLACK_ANNOUNCED, f"Announced in {announce_to}", channel=announce_to
+    )
 
 
 async def refresh_card(rt: Runtime, job: Job) -> None:

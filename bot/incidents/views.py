@@ -161,6 +161,21 @@ def announcement(incident: IncidentRow, channel_id: str) -> str:
     )
 
 
+def announcement_marker(incident_id: int) -> str:
+    """The block_id that finds an incident's announcement among the bot's messages."""
+    return f"incident-announce-{incident_id}"
+
+
+def announcement_blocks(incident_id: int, text: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "type": "section",
+            "block_id": announcement_marker(incident_id),
+            "text": {"type": "mrkdwn", "text": text},
+        }
+    ]
+
+
 def signal_resolved_message(alertname: str, summary: str) -> str:
     return (
         f"✅ Signal resolved: *{escape(clip(alertname, 150))}* — {escape(clip(summary, 300))}\n"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import and_, exists, func, update
 from sqlalchemy.orm import aliased
@@ -19,6 +19,24 @@ DONE = "done"
 DEAD = "dead"
 
 
+class LeaseHolder(Protocol):
+    async def hold(self) -> None:
+        """Extend the job's lease, or raise `LeaseLost` when another worker has it now."""
+        ...
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Who holds a running job: the worker and its claim's number (the attempt count).
+
+    Every claim raises `attempts`, so (worker, attempts) names one claim: a worker whose
+    lease ran out and whose job was claimed again can no longer match it.
+    """
+
+    worker_id: str
+    attempts: int
+
+
 @dataclass(frozen=True)
 class Job:
     """A claimed outbox entry, detached from any session."""
@@ -29,6 +47,13 @@ class Job:
     payload: dict[str, Any]
     correlation_id: str
     attempts: int
+    lease: LeaseHolder | None = field(default=None, compare=False, repr=False)
+
+    async def hold(self) -> None:
+        """Call before each external step: keeps the lease while the job is alive, and
+        stops a job that lost it (raises `LeaseLost`) before it repeats another's work."""
+        if self.lease is not None:
+            await self.lease.hold()
 
 
 async def enqueue(
@@ -131,27 +156,59 @@ async def claim(
     return jobs
 
 
-async def complete(session: AsyncSession, job_id: int, now: datetime) -> None:
-    await session.exec(
-        update(OutboxRow)
-        .where(col(OutboxRow.id) == job_id)
-        .values(status=DONE, done_at=now, lease_until=None, last_error=None)
+async def _finish(
+    session: AsyncSession, job_id: int, claim: Claim | None, **values: object
+) -> bool:
+    """Update a job, fenced by its claim: False when another worker holds it now."""
+    query = update(OutboxRow).where(col(OutboxRow.id) == job_id)
+    if claim is not None:
+        query = query.where(
+            col(OutboxRow.status) == RUNNING,
+            col(OutboxRow.claimed_by) == claim.worker_id,
+            col(OutboxRow.attempts) == claim.attempts,
+        )
+    result = await session.exec(query.values(**values))
+    return bool(result.rowcount == 1)
+
+
+async def renew(session: AsyncSession, job_id: int, claim: Claim, until: datetime) -> bool:
+    """Extend a running job's lease while `claim` still holds it."""
+    return await _finish(session, job_id, claim, lease_until=until)
+
+
+async def complete(
+    session: AsyncSession, job_id: int, now: datetime, claim: Claim | None = None
+) -> bool:
+    return await _finish(
+        session, job_id, claim, status=DONE, done_at=now, lease_until=None, last_error=None
     )
 
 
-async def retry_later(session: AsyncSession, job_id: int, at: datetime, error: str) -> None:
-    await session.exec(
-        update(OutboxRow)
-        .where(col(OutboxRow.id) == job_id)
-        .values(status=PENDING, not_before=at, lease_until=None, last_error=error[:2000])
+async def retry_later(
+    session: AsyncSession, job_id: int, at: datetime, error: str, claim: Claim | None = None
+) -> bool:
+    return await _finish(
+        session,
+        job_id,
+        claim,
+        status=PENDING,
+        not_before=at,
+        lease_until=None,
+        last_error=error[:2000],
     )
 
 
-async def give_up(session: AsyncSession, job_id: int, now: datetime, error: str) -> None:
-    await session.exec(
-        update(OutboxRow)
-        .where(col(OutboxRow.id) == job_id)
-        .values(status=DEAD, done_at=now, lease_until=None, last_error=error[:2000])
+async def give_up(
+    session: AsyncSession, job_id: int, now: datetime, error: str, claim: Claim | None = None
+) -> bool:
+    return await _finish(
+        session,
+        job_id,
+        claim,
+        status=DEAD,
+        done_at=now,
+        lease_until=None,
+        last_error=error[:2000],
     )
 
 

@@ -7,7 +7,8 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 from bot.domain import retry
 from bot.domain.clock import REAL_TIME, TimeSource
@@ -15,7 +16,8 @@ from bot.domain.events import EventKind
 from bot.eventlog import service as eventlog
 from bot.outbox import service as outbox
 from bot.outbox.lanes import incident_of, keeps_retrying
-from bot.outbox.service import Job
+from bot.outbox.lease import JobLease, LeaseLost
+from bot.outbox.service import Claim, Job
 from bot.ports.adapters import AdapterError
 from bot.ports.chat import ChatError
 from bot.store.database import SessionFactory
@@ -75,36 +77,51 @@ class OutboxWorker:
 
     async def run_once(self) -> int:
         """Claim and run one batch of due jobs; return how many ran."""
+        now = self._clock()
         async with self._sessions() as session, session.begin():
             jobs = await outbox.claim(
                 session,
                 worker_id=self.worker_id,
-                now=self._clock(),
+                now=now,
                 lease=self._lease,
                 limit=self._concurrency,
             )
         if jobs:
-            await asyncio.gather(*(self._run(job) for job in jobs))
+            until = now + self._lease
+            await asyncio.gather(*(self._run(self._leased(job, until)) for job in jobs))
         return len(jobs)
 
+    def _leased(self, job: Job, until: datetime) -> Job:
+        claim = Claim(self.worker_id, job.attempts)
+        lease = JobLease(self._sessions, self._clock, job.id, claim, self._lease, until)
+        return replace(job, lease=lease)
+
     async def _run(self, job: Job) -> None:
+        claim = Claim(self.worker_id, job.attempts)
         handler = self._handlers.get(job.kind)
         try:
             if handler is None:
                 raise ChatError("unknown_job", f"no handler for {job.kind}", retryable=False)
             await handler(job)
+        except LeaseLost:
+            # Its new holder runs it from where the record says it stands; this run
+            # neither completes nor retries it.
+            log.warning("outbox job %s (%s) lost its lease; stopped", job.id, job.kind)
         except (ChatError, AdapterError) as exc:
-            await self._failed(job, str(exc), retryable=exc.retryable)
+            await self._failed(job, claim, str(exc), retryable=exc.retryable)
         except Exception as exc:
             # The exception's text may quote a request, a token or alert text: it goes to
             # the log only; the job, the timeline and the ticket get its type.
             log.exception("outbox job %s (%s) crashed", job.id, job.kind)
-            await self._failed(job, f"unexpected error ({type(exc).__name__})", retryable=True)
+            error = f"unexpected error ({type(exc).__name__})"
+            await self._failed(job, claim, error, retryable=True)
         else:
             async with self._sessions() as session, session.begin():
-                await outbox.complete(session, job.id, self._clock())
+                done = await outbox.complete(session, job.id, self._clock(), claim)
+            if not done:
+                log.warning("outbox job %s (%s) finished after losing its lease", job.id, job.kind)
 
-    async def _failed(self, job: Job, error: str, *, retryable: bool) -> None:
+    async def _failed(self, job: Job, claim: Claim, error: str, *, retryable: bool) -> None:
         now = self._clock()
         async with self._sessions() as session, session.begin():
             # While its incident is open, a job waits out any outage (capped backoff);
@@ -115,10 +132,13 @@ class OutboxWorker:
                 log.warning(
                     "outbox job %s (%s) will retry in %s: %s", job.id, job.kind, delay, error
                 )
-                await outbox.retry_later(session, job.id, now + delay, error)
+                await outbox.retry_later(session, job.id, now + delay, error, claim)
+                return
+            if not await outbox.give_up(session, job.id, now, error, claim):
+                # Another worker holds the job now; its outcome is that worker's to record.
+                log.warning("outbox job %s (%s) failed after losing its lease", job.id, job.kind)
                 return
             log.error("outbox job %s (%s) gave up: %s", job.id, job.kind, error)
-            await outbox.give_up(session, job.id, now, error)
             eventlog.record(
                 session,
                 kind=EventKind.SLACK_WRITE_FAILED,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -29,6 +30,9 @@ RETRYABLE_ERRORS = frozenset(
 )
 
 T = TypeVar("T")
+
+# Conversation ids; channel names are lower case, so the two never look alike.
+_CONVERSATION_ID = re.compile(r"[CGD][A-Z0-9]{2,}")
 
 
 def _classify(exc: Exception, method: str) -> ChatError:
@@ -62,6 +66,7 @@ class SlackWorkspace:
         self._config = config
         self._pacer = Pacer(time)
         self._bot_user_id: str | None = None
+        self._channel_ids: dict[str, str] = {}
 
     @property
     def client(self) -> AsyncWebClient:
@@ -196,9 +201,25 @@ class SlackWorkspace:
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise _classify(exc, "pins.add") from None
 
+    async def _conversation_id(self, channel: str) -> str | None:
+        """A channel's id: history is read by id only, while posts also take a name (the
+        announcement channel's setting); a name is looked up once per process."""
+        if _CONVERSATION_ID.fullmatch(channel):
+            return channel
+        if channel not in self._channel_ids:
+            info = await self.find_channel(channel)
+            if info is None:
+                return None
+            self._channel_ids[channel] = info.id
+        return self._channel_ids[channel]
+
     async def find_own_message(self, channel: str, marker: str, scan: int = 200) -> str | None:
         """The ts of a message this bot posted whose block ids carry `marker`."""
         me = await self.bot_user_id()
+        found = await self._conversation_id(channel)
+        if found is None:
+            return None
+        channel = found
         response = await self._call(
             "conversations.history",
             lambda: self._client.conversations_history(channel=channel, limit=min(scan, 999)),

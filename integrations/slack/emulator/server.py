@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from types import TracebackType
 from typing import Any
 
@@ -44,6 +45,7 @@ class SlackEmulator:
         rate_limits: RateLimits | None = None,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.bot_token = bot_token
         self.app_token = app_token
@@ -75,6 +77,9 @@ class SlackEmulator:
         )
         self.faults = FaultInjector()
         self._clock = clock
+        # Waits on the same clock as `clock`, so a latency on a virtual clock moves it.
+        self._sleep = sleep
+        self.latency = 0.0
         self._down_until: float | None = None
         self._limiter = RateLimiter(rate_limits or RateLimits(), clock)
         self._runner: web.AppRunner | None = None
@@ -180,6 +185,12 @@ class SlackEmulator:
         """Answer every Web API call with HTTP 503 for the next `seconds` on the clock."""
         self._down_until = self._clock() + seconds
 
+    def slow_down(self, seconds: float) -> None:
+        """Answer every Web API call `seconds` late (0 for at once), waited on `sleep`."""
+        if seconds < 0:
+            raise ValueError("latency cannot be negative")
+        self.latency = seconds
+
     def _down(self) -> bool:
         return self._down_until is not None and self._clock() < self._down_until
 
@@ -225,6 +236,8 @@ class SlackEmulator:
             return self._answer(method, values, SlackError("not_authed").body())
         if token != self.bot_token:
             return self._answer(method, values, SlackError("invalid_auth").body())
+        if self.latency:
+            await self._sleep(self.latency)
         if self._down():
             body = SlackError("service_unavailable").body()
             return self._answer(method, values, body, status=503)
