@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import datetime
 
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -21,7 +21,7 @@ from bot.domain.clock import REAL_TIME, TimeSource
 from integrations.slack.config import SlackConfig
 
 
-def retry_after_seconds(response: HttpResponse) -> float:
+def retry_after_seconds(response: HttpResponse, now: datetime) -> float:
     """How long a 429 asks us to wait, with up to a second of jitter, as slack_sdk does.
 
     The jitter keeps replicas that were refused together from retrying in lockstep. A
@@ -31,8 +31,7 @@ def retry_after_seconds(response: HttpResponse) -> float:
     for name, values in response.headers.items():
         if name.lower() == "retry-after":
             value = values[0] if isinstance(values, list) and values else values
-            # Slack sends whole seconds; the date form needs a clock this path does not have.
-            wait = retry.retry_after_seconds(str(value), datetime.fromtimestamp(0, UTC))
+            wait = retry.retry_after_seconds(str(value), now)
             break
     return (wait if wait is not None and wait < 86_400 else 1) + random.random()
 
@@ -94,7 +93,7 @@ class RateLimitRetry(AsyncRateLimitErrorRetryHandler):
             assert error is not None
             raise error
         state.next_attempt_requested = True
-        await self._time.sleep(retry_after_seconds(response))
+        await self._time.sleep(retry_after_seconds(response, self._time.now()))
         state.increment_current_attempt()
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 from pydantic import SecretStr
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.clock import VirtualTime
-from integrations.slack.client import build_web_client
+from integrations.slack.client import build_web_client, retry_after_seconds
 from integrations.slack.config import SlackConfig
 from integrations.slack.emulator import RateLimits, SlackEmulator
 
@@ -80,3 +82,19 @@ async def test_a_server_error_is_retried_after_a_backoff_on_the_clock(
     [waited] = time.sleeps
     # slack_sdk's backoff: half a second for the first retry, plus under a second of jitter.
     assert 0.5 <= waited < 1.5
+
+
+@pytest.mark.parametrize(
+    ("header", "least"),
+    [
+        ("7", 7.0),  # delta seconds, as Slack sends them
+        ("Wed, 21 Oct 2026 07:28:30 GMT", 30.0),  # a date, read on the app's clock
+        ("soon", 1.0),  # unreadable: Slack's minimum
+    ],
+)
+def test_a_429_wait_is_read_against_the_time_given(header: str, least: float) -> None:
+    now = datetime(2026, 10, 21, 7, 28, tzinfo=UTC)
+    response = HttpResponse(status_code=429, headers={"Retry-After": [header]})
+    wait = retry_after_seconds(response, now)
+    # Up to a second of jitter on top, as slack_sdk adds.
+    assert least <= wait < least + 1
