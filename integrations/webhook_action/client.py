@@ -7,12 +7,16 @@ from collections.abc import Mapping
 
 import aiohttp
 
+from bot.domain.clock import Clock, utcnow
+from bot.domain.retry import retry_after_seconds, retryable_status
 from bot.ports.adapters import AdapterError
 from integrations.common.hmac_auth import sign
 from integrations.generic.source import SIGNATURE_HEADER
 from integrations.webhook_action.config import RegisteredWebhook, host_of
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+# Codes of the statuses a receiver may answer, when a retry can help.
+RETRYABLE_CODES = {408: "timeout", 409: "conflict", 425: "too_early", 429: "rate_limited"}
 
 
 def encode_body(payload: Mapping[str, object]) -> bytes:
@@ -30,20 +34,19 @@ def signed_headers(webhook: RegisteredWebhook, body: bytes, idempotency_key: str
     }
 
 
-def status_error(name: str, host: str, status: int) -> AdapterError:
-    """A refused POST: 408, 429 and 5xx may pass later; any other status needs a fix."""
-    if status == 408:
-        return AdapterError("timeout", f"webhook {name} ({host}) answered HTTP 408", retryable=True)
-    if status == 429:
-        return AdapterError(
-            "rate_limited", f"webhook {name} ({host}) answered HTTP 429", retryable=True
-        )
-    if status >= 500:
-        return AdapterError(
-            "server_error", f"webhook {name} ({host}) answered HTTP {status}", retryable=True
-        )
+def status_error(
+    name: str, host: str, status: int, retry_after: float | None = None
+) -> AdapterError:
+    """A refused POST, retryable as `bot.domain.retry` says; any other status needs a fix.
+
+    `retry_after` (seconds the receiver asked us to wait) travels with a retryable error only.
+    """
+    message = f"webhook {name} ({host}) answered HTTP {status}"
+    if retryable_status(status):
+        code = RETRYABLE_CODES.get(status, "server_error")
+        return AdapterError(code, message, retryable=True, retry_after=retry_after)
     code = "rejected" if 400 <= status < 500 else "unexpected_status"
-    return AdapterError(code, f"webhook {name} ({host}) answered HTTP {status}", retryable=False)
+    return AdapterError(code, message, retryable=False)
 
 
 def transport_error(name: str, host: str, what: str, exc: BaseException) -> AdapterError:
@@ -59,8 +62,10 @@ def transport_error(name: str, host: str, what: str, exc: BaseException) -> Adap
 class WebhookClient:
     """Sends signed requests; never follows redirects, so a signature cannot travel elsewhere."""
 
-    def __init__(self, session: aiohttp.ClientSession) -> None:
+    def __init__(self, session: aiohttp.ClientSession, clock: Clock = utcnow) -> None:
         self._session = session
+        # Reads a Retry-After given as an HTTP date.
+        self._clock = clock
 
     async def post(
         self, name: str, webhook: RegisteredWebhook, body: bytes, idempotency_key: str
@@ -76,10 +81,11 @@ class WebhookClient:
                 allow_redirects=False,
             ) as response:
                 status = response.status
+                asked = retry_after_seconds(response.headers.get("Retry-After"), self._clock())
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise transport_error(name, host, "POST", exc) from None
         if status not in webhook.success_statuses:
-            raise status_error(name, host, status)
+            raise status_error(name, host, status, asked)
         return status
 
     async def get_status(

@@ -41,6 +41,7 @@ class _Hook:
     done: dict[str, int] = field(default_factory=dict)
     held: asyncio.Event | None = None
     status_answer: int | None = None
+    retry_after: str | None = None  # sent verbatim with every refusal of a delivery
 
 
 class FakeWebhookReceiver:
@@ -59,9 +60,11 @@ class FakeWebhookReceiver:
         """Accept deliveries for `name` signed with `secret`, answering `status`."""
         self._hooks[name] = _Hook(secret=secret, default_status=status)
 
-    def answer(self, name: str, *statuses: int) -> None:
-        """Answer the next deliveries to `name` with `statuses`, in order."""
+    def answer(self, name: str, *statuses: int, retry_after: str | None = None) -> None:
+        """Answer the next deliveries to `name` with `statuses`, in order; a refusal among
+        them carries `Retry-After: retry_after` when one is given."""
         self._hooks[name].queued.extend(statuses)
+        self._hooks[name].retry_after = retry_after
 
     def hold(self, name: str) -> None:
         """Keep deliveries to `name` waiting until `release` (or `stop`)."""
@@ -147,7 +150,9 @@ class FakeWebhookReceiver:
         if 200 <= status < 300:
             hook.done[key] = status
         self.deliveries.append(Delivery(name, key, body, status, duplicate=False))
-        return web.json_response({"accepted": 200 <= status < 300}, status=status)
+        accepted = 200 <= status < 300
+        headers = {"Retry-After": hook.retry_after} if hook.retry_after and not accepted else {}
+        return web.json_response({"accepted": accepted}, status=status, headers=headers)
 
     async def _status(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]

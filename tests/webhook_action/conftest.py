@@ -48,6 +48,7 @@ async def receiver() -> AsyncIterator[FakeWebhookReceiver]:
 def build(
     receiver: FakeWebhookReceiver,
     http: aiohttp.ClientSession,
+    client: WebhookClient | None = None,
     **restart_worker: Any,
 ) -> WebhookActionRemediator:
     """A remediator knowing restart-worker (overridable) and its undo webhook."""
@@ -66,4 +67,5 @@ def build(
             }
         }
     )
-    return WebhookActionRemediator(WebhookClient(http), config, clock=lambda: SENT_AT)
+    client = client if client is not None else WebhookClient(http)
+    return WebhookActionRemediator(client, config, clock=lambda: SENT_AT)

@@ -13,7 +13,7 @@ from pydantic import SecretStr
 
 from bot.ports.adapters import AdapterError
 from bot.ports.remediation import ExecutionResult, VerifyStatus
-from integrations.webhook_action.client import encode_body, signed_headers
+from integrations.webhook_action.client import WebhookClient, encode_body, signed_headers
 from integrations.webhook_action.config import RegisteredWebhook
 from integrations.webhook_action.fake import FakeWebhookReceiver
 from tests.webhook_action.conftest import RESTART_SECRET, SENT_AT, build, webhook_request
@@ -86,7 +86,7 @@ async def test_a_wrong_secret_is_refused_by_the_receiver_and_not_retryable(
     assert receiver.runs("restart-worker") == []
 
 
-@pytest.mark.parametrize("status", [400, 403, 404, 409, 422])
+@pytest.mark.parametrize("status", [400, 403, 404, 422])
 async def test_client_errors_need_a_fix_and_are_not_retryable(
     receiver: FakeWebhookReceiver, http: aiohttp.ClientSession, status: int
 ) -> None:
@@ -106,6 +106,8 @@ async def test_client_errors_need_a_fix_and_are_not_retryable(
         (502, "server_error"),
         (503, "server_error"),
         (408, "timeout"),
+        (409, "conflict"),  # the shared table: the far side changed under us
+        (425, "too_early"),
         (429, "rate_limited"),
     ],
 )
@@ -121,7 +123,33 @@ async def test_server_errors_timeouts_and_rate_limits_are_retryable(
     await remediator.execute(webhook_request())
 
     assert (caught.value.code, caught.value.retryable) == (code, True)
+    assert caught.value.retry_after is None
     assert len(receiver.runs("restart-worker")) == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "header", "seconds"),
+    [
+        (429, "7", 7.0),  # delta seconds
+        (503, "Sat, 14 Mar 2026 09:28:23 GMT", 90.0),  # a date, read on the client's clock
+        (503, "soon", None),  # unreadable: the retry stage's own backoff applies
+        (403, "7", None),  # a refusal: no wait makes it pass
+    ],
+)
+async def test_a_refusal_reports_the_wait_the_receiver_asked_for(
+    receiver: FakeWebhookReceiver,
+    http: aiohttp.ClientSession,
+    status: int,
+    header: str,
+    seconds: float | None,
+) -> None:
+    receiver.answer("restart-worker", status, retry_after=header)
+    client = WebhookClient(http, clock=lambda: SENT_AT)
+
+    with pytest.raises(AdapterError) as caught:
+        await build(receiver, http, client=client).execute(webhook_request())
+
+    assert caught.value.retry_after == seconds
 
 
 async def test_no_answer_in_time_is_a_retryable_timeout(
