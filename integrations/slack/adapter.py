@@ -12,11 +12,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.domain.clock import REAL_TIME, TimeSource
+from bot.domain.retry import retryable_status
 from bot.ports.chat import ChannelInfo, ChannelNameTaken, ChatError, ChatMessage
 from integrations.slack.config import SlackConfig
 from integrations.slack.pacing import Pacer
 
-# Error codes after which a later attempt can succeed; everything else needs a fix.
+# Slack's error codes after which a later attempt can succeed (HTTP statuses follow the
+# shared table in bot.domain.retry); everything else needs a fix.
 RETRYABLE_ERRORS = frozenset(
     {
         "ratelimited",
@@ -38,9 +40,7 @@ _CONVERSATION_ID = re.compile(r"[CGD][A-Z0-9]{2,}")
 def _classify(exc: Exception, method: str) -> ChatError:
     if isinstance(exc, SlackApiError):
         code = str(exc.response.get("error", "unknown_error"))
-        retryable = code in RETRYABLE_ERRORS or exc.response.status_code >= 500
-        if exc.response.status_code == 429:
-            retryable = True
+        retryable = code in RETRYABLE_ERRORS or retryable_status(exc.response.status_code)
         return ChatError(code, f"Slack {method} failed: {code}", retryable=retryable)
     return ChatError(
         "connection_error", f"Slack {method} unreachable: {type(exc).__name__}", retryable=True
