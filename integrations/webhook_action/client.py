@@ -15,8 +15,8 @@ from integrations.generic.source import SIGNATURE_HEADER
 from integrations.webhook_action.config import RegisteredWebhook, host_of
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-# Codes of the statuses a receiver may answer, when a retry can help.
-RETRYABLE_CODES = {408: "timeout", 409: "conflict", 425: "too_early", 429: "rate_limited"}
+# Names for answers the shared table calls retryable; which ones are is its to say.
+STATUS_CODES = {408: "timeout", 409: "conflict", 425: "too_early", 429: "rate_limited"}
 
 
 def encode_body(payload: Mapping[str, object]) -> bytes:
@@ -43,7 +43,7 @@ def status_error(
     """
     message = f"webhook {name} ({host}) answered HTTP {status}"
     if retryable_status(status):
-        code = RETRYABLE_CODES.get(status, "server_error")
+        code = STATUS_CODES.get(status, "server_error")
         return AdapterError(code, message, retryable=True, retry_after=retry_after)
     code = "rejected" if 400 <= status < 500 else "unexpected_status"
     return AdapterError(code, message, retryable=False)
