@@ -20,7 +20,10 @@ class EventKind(StrEnum):
     SLACK_RESPONDERS_INVITED = "slack.responders_invited"
     SLACK_CARD_POSTED = "slack.card_posted"
     SLACK_ANNOUNCED = "slack.announced"
+    # Entries before outbox lanes: a Slack job given up. Newer ones are JOB_GAVE_UP.
     SLACK_WRITE_FAILED = "slack.write_failed"
+    # An outbox job of any lane given up, recorded against its incident.
+    JOB_GAVE_UP = "outbox.gave_up"
     NOTE_ADDED = "note.added"
     TIMELINE_PINNED = "timeline.pinned"
     CHANGE_RECEIVED = "change.received"

@@ -21,6 +21,7 @@ from bot.handoff.prose import with_summary
 from bot.handoff.render import notification_text, render_blocks, render_text
 from bot.incidents import service as incidents
 from bot.incidents.jobs import REFRESH_CARD
+from bot.outbox import lane_names as lanes
 from bot.outbox import service as outbox
 from bot.outbox.service import Job
 from bot.ports.adapters import AdapterError
@@ -111,6 +112,7 @@ async def post_handoff_job(rt: Runtime, job: Job) -> None:
             await outbox.enqueue(
                 session,
                 kind=PAGER_NOTE,
+                lane=lanes.PAGER,
                 correlation_id=job.correlation_id,
                 now=now,
                 payload={

@@ -119,6 +119,11 @@ def _pager_failed(data: Mapping[str, Any], summary: str) -> str:
     return f"Paging {_d(data, 'team', 'on-call')} failed"
 
 
+def _gave_up(data: Mapping[str, Any], summary: str) -> str:
+    work = payload.text(data, "work") or payload.text(data, "kind") or "a job"
+    return f"Gave up on {work}: {_d(data, 'error', 'no reason recorded')}"
+
+
 def _escalated(data: Mapping[str, Any], summary: str) -> str:
     reason = payload.text(data, "reason")
     return "Escalated" + (f": {reason}" if reason else "")
@@ -154,6 +159,8 @@ DESCRIBE: dict[str, Describe] = {
     K.PAGER_ECHO: _as_logged(""),
     K.PAGER_FAILED: _pager_failed,
     K.ESCALATED: _escalated,
+    K.JOB_GAVE_UP: _gave_up,
+    K.SLACK_WRITE_FAILED: _gave_up,
     K.AUTONOMY_FROZEN: _as_logged("Autonomy frozen: "),
     K.HANDOFF_POSTED: _handoff,
     K.DIAGNOSTICS_POSTED: _as_logged(""),

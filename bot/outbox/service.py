@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.outbox.lane_names import ORDERED, SLACK, lane_for
 from bot.store.models import OutboxRow
 
 PENDING = "pending"
@@ -47,6 +48,7 @@ class Job:
     payload: dict[str, Any]
     correlation_id: str
     attempts: int
+    lane: str = SLACK
     lease: LeaseHolder | None = field(default=None, compare=False, repr=False)
 
     async def hold(self) -> None:
@@ -66,8 +68,16 @@ async def enqueue(
     payload: dict[str, Any] | None = None,
     coalesce: bool = False,
     not_before: datetime | None = None,
+    lane: str | None = None,
 ) -> None:
-    """Add a job; with `coalesce`, skip it if an identical one is still waiting."""
+    """Add a job; with `coalesce`, skip it if an identical one is still waiting.
+
+    The lane is the kind's (`lane_names.lane_for`) unless given. A job whose incident
+    travels in its payload is stored against that incident too, so its lane, its
+    retries and its giving up are the incident's.
+    """
+    if incident_id is None and isinstance((payload or {}).get("incident_id"), int):
+        incident_id = int((payload or {})["incident_id"])
     if coalesce:
         waiting = await session.exec(
             select(OutboxRow.id).where(
@@ -82,6 +92,7 @@ async def enqueue(
     session.add(
         OutboxRow(
             kind=kind,
+            lane=lane or lane_for(kind),
             incident_id=incident_id,
             payload=payload or {},
             correlation_id=correlation_id,
@@ -95,15 +106,19 @@ async def enqueue(
 async def claim(
     session: AsyncSession, *, worker_id: str, now: datetime, lease: timedelta, limit: int = 8
 ) -> list[Job]:
-    """Take due jobs, at most one per incident and only its oldest unfinished one.
+    """Take due jobs; of an incident's jobs in the ordered lanes, only its oldest one.
 
-    Jobs of one incident run in order (the channel before the card update); a job whose
-    lease ran out (its worker died) becomes claimable again. Each claim is a conditional
-    update, so two replicas never take the same job.
+    An incident's Slack and ticket jobs run in one order (the channel before the card
+    update, the handoff before the ticket is resolved with it); the other lanes' jobs
+    never wait for them nor hold them up. A job whose lease ran out (its worker
+    died) becomes claimable again. Each claim is a conditional update, so two replicas
+    never take the same job.
     """
     earlier = aliased(OutboxRow)
     blocked_by_earlier = exists().where(
         and_(
+            col(OutboxRow.lane).in_(ORDERED),
+            col(earlier.lane).in_(ORDERED),
             col(earlier.incident_id) == col(OutboxRow.incident_id),
             col(earlier.id) < col(OutboxRow.id),
             col(earlier.status).in_([PENDING, RUNNING]),
@@ -151,6 +166,7 @@ async def claim(
                     payload=dict(row.payload),
                     correlation_id=row.correlation_id,
                     attempts=attempts,
+                    lane=row.lane,
                 )
             )
     return jobs

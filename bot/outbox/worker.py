@@ -14,6 +14,7 @@ from bot.domain import retry
 from bot.domain.clock import REAL_TIME, TimeSource
 from bot.domain.events import EventKind
 from bot.eventlog import service as eventlog
+from bot.outbox import lane_names as lanes
 from bot.outbox import service as outbox
 from bot.outbox.lanes import incident_of, keeps_retrying
 from bot.outbox.lease import JobLease, LeaseLost
@@ -139,15 +140,24 @@ class OutboxWorker:
                 log.warning("outbox job %s (%s) failed after losing its lease", job.id, job.kind)
                 return
             log.error("outbox job %s (%s) gave up: %s", job.id, job.kind, error)
+            work = lanes.WORK.get(job.lane, job.lane)
+            # Against its incident, so the timeline, the handoff and the ticket say it.
             eventlog.record(
                 session,
-                kind=EventKind.SLACK_WRITE_FAILED,
-                summary=f"Gave up on {job.kind} after {job.attempts} attempt(s): {error}",
+                kind=EventKind.JOB_GAVE_UP,
+                summary=f"Gave up on {work} ({job.kind}) after {job.attempts} attempt(s): {error}",
                 actor="smokejumper",
                 correlation_id=job.correlation_id,
                 at=now,
                 incident_id=incident_of(job),
-                data={"job_id": job.id, "kind": job.kind, "error": error},
+                data={
+                    "job_id": job.id,
+                    "kind": job.kind,
+                    "lane": job.lane,
+                    "work": work,
+                    "attempts": job.attempts,
+                    "error": error,
+                },
             )
 
     async def run_forever(self) -> None:

@@ -131,6 +131,9 @@ class OutboxRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=64)
+    # Which work this is (bot/outbox/lane_names.py): the incident's Slack writes, the
+    # adapters, the pager, the ticket or a timer; ordering and claiming go by it.
+    lane: str = Field(default="slack", max_length=16)
     incident_id: int | None = Field(default=None, foreign_key="incidents.id", index=True)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     correlation_id: str = Field(max_length=64)

@@ -40,7 +40,7 @@ async def test_readyz_fails_when_slack_rejects_the_token(
 async def test_migrations_are_current_and_idempotent(harness: Harness) -> None:
     engine = harness.app.runtime.engine
     head = ScriptDirectory.from_config(migrate.alembic_config()).get_current_head()
-    assert await migrate.current(engine) == head == "0009"
+    assert await migrate.current(engine) == head == "0010"
     await migrate.upgrade(engine)  # a second run at start-up is a no-op
     assert await migrate.current(engine) == head
     async with engine.connect() as conn:

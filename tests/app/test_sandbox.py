@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 from bot.sandbox import run_sandbox
@@ -15,7 +16,11 @@ async def test_sandbox_conversation(tmp_path: Path) -> None:
     lines = transcript.splitlines()
     assert any("created #inc-" in line for line in lines)
     assert any("pinned a message" in line for line in lines)
-    assert any(line.startswith("[#incidents]") and "Incident #1 opened" in line for line in lines)
+    # The announcement: its head line, then its one block (its marker for a rerun's check).
+    assert any(
+        line.startswith("[#incidents]") and "Incident #1 opened" in after
+        for line, after in pairwise(lines)
+    )
     assert any("Alertmanager HA peer" in line and '"duplicate": 1' in line for line in lines)
     assert any("Signal resolved" in line for line in lines)
     assert sum("created #inc-" in line for line in lines) == 2  # the alert, and a day later

@@ -46,8 +46,8 @@ async def test_an_approval_queues_the_run_and_edits_the_card_in_place(harness: H
     assert approved.data["approvers"] == [ALICE] and approved.data["complete"] is True
     [job] = await execute_jobs(harness, row.id)
     assert job.payload == {"action_id": row.id, "incident_id": incident.id}
-    # The run must not wait behind the incident's Slack jobs.
-    assert job.incident_id is None
+    # The run is the incident's, in the adapters' lane: it never waits behind its Slack jobs.
+    assert (job.incident_id, job.lane) == (incident.id, "adapters")
 
     await harness.drain()
     [edited] = harness.triage_cards(incident.channel_id or "")

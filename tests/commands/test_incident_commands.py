@@ -117,7 +117,8 @@ async def test_ack_and_resolve_keep_the_page_in_step(harness: Harness) -> None:
     [ack] = await _jobs(harness, "pager.acknowledge")
     [resolve] = await _jobs(harness, "pager.resolve")
     for job in (ack, resolve):
-        assert job.payload == {"incident_id": opened.id} and job.incident_id is None
+        assert job.payload == {"incident_id": opened.id}
+        assert (job.incident_id, job.lane) == (opened.id, "pager")
     # The resolve also queues its handoff and the ticket's resolution, in that order.
     [handoff] = await _jobs(harness, "handoff.post")
     [ticket] = await _jobs(harness, "ticket.resolve")

@@ -248,6 +248,6 @@ async def test_a_pager_hiccup_is_retried_and_a_refusal_is_not(th: TicketHarness)
     notes_jobs = [
         row
         for row in await th.jobs(handoff_jobs.PAGER_NOTE)
-        if row.status == DONE and row.incident_id is None
+        if row.status == DONE and row.incident_id == incident.id and row.lane == "pager"
     ]
     assert len(notes_jobs) == 2
