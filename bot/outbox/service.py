@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import and_, exists, func, update
+from sqlalchemy import and_, delete, exists, func, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -226,6 +226,17 @@ async def give_up(
         lease_until=None,
         last_error=error[:2000],
     )
+
+
+async def sweep_finished(session: AsyncSession, finished_before: datetime) -> int:
+    """Delete jobs done or given up before then; a given-up one's reason stays in the log."""
+    result = await session.exec(
+        delete(OutboxRow).where(
+            col(OutboxRow.status).in_([DONE, DEAD]),
+            col(OutboxRow.done_at) < finished_before,
+        )
+    )
+    return int(result.rowcount or 0)
 
 
 async def pending_count(session: AsyncSession, due_by: datetime | None = None) -> int:

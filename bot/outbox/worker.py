@@ -30,6 +30,8 @@ JobHandler = Callable[[Job], Awaitable[None]]
 # How often `drain` looks again when jobs are left that it cannot run yet (running
 # elsewhere, or waiting behind an earlier job of their incident).
 DRAIN_STEP_SECONDS = 0.05
+# Finished jobs are deleted at most this often, by whichever poll notices first.
+SWEEP_EVERY = timedelta(hours=1)
 
 
 def backoff(attempts: int, base: float = 1.0, cap: float = 300.0) -> timedelta:
@@ -52,6 +54,7 @@ class OutboxWorker:
         max_attempts: int = 8,
         backoff_base: float = 1.0,
         backoff_cap: float = 300.0,
+        retention: timedelta = timedelta(days=7),
     ) -> None:
         self._sessions = sessions
         self._handlers = dict(handlers)
@@ -63,6 +66,8 @@ class OutboxWorker:
         self._max_attempts = max_attempts
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
+        self._retention = retention
+        self._swept_at = self._clock() - SWEEP_EVERY
         self._wake = asyncio.Event()
         self._stopping = False
         self.worker_id = uuid.uuid4().hex[:16]
@@ -79,6 +84,8 @@ class OutboxWorker:
     async def run_once(self) -> int:
         """Claim and run one batch of due jobs; return how many ran."""
         now = self._clock()
+        if now - self._swept_at >= SWEEP_EVERY:
+            await self._sweep(now)
         async with self._sessions() as session, session.begin():
             jobs = await outbox.claim(
                 session,
@@ -91,6 +98,14 @@ class OutboxWorker:
             until = now + self._lease
             await asyncio.gather(*(self._run(self._leased(job, until)) for job in jobs))
         return len(jobs)
+
+    async def _sweep(self, now: datetime) -> None:
+        """Finished rows only answer "what happened?" for a while; the log keeps the rest."""
+        self._swept_at = now
+        async with self._sessions() as session, session.begin():
+            swept = await outbox.sweep_finished(session, now - self._retention)
+        if swept:
+            log.info("deleted %d outbox job(s) finished over %s ago", swept, self._retention)
 
     def _leased(self, job: Job, until: datetime) -> Job:
         claim = Claim(self.worker_id, job.attempts)

@@ -186,6 +186,9 @@ class SlackWorkspace:
         return str(response["ts"])
 
     async def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
+        # Paced per method as well as per channel: edits across many channels add up.
+        per_second = self._config.updates_per_minute / 60.0
+        await self._pacer.acquire("chat.update", per_second, burst=self._config.updates_burst)
         await self._pace_message(channel)
         await self._call(
             "chat.update",

@@ -6,11 +6,13 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 
 import pytest
+from sqlmodel import select
 
 from bot.domain.clock import VirtualTime
 from bot.outbox import service as outbox
 from bot.outbox.service import Job
 from bot.ports.chat import ChatError
+from bot.store.models import OutboxRow
 from tests.support.harness import Harness
 
 # Claims and the due-time query run on both backends.
@@ -93,3 +95,34 @@ async def test_the_first_retry_waits_the_base_delay_and_the_last_attempt_is_the_
     # One claim is one attempt: 1, 2, 3 … and the first retry waits the base delay.
     assert seen == list(range(1, worker.max_attempts + 1))
     assert virtual_time.sleeps[0] == 1.0
+
+
+async def test_finished_jobs_are_deleted_after_a_week_and_waiting_ones_never(
+    harness: Harness, virtual_time: VirtualTime
+) -> None:
+    async def done(_job: Job) -> None:
+        return None
+
+    async def refused(_job: Job) -> None:
+        raise ChatError("invalid_blocks", "Slack refused the blocks", retryable=False)
+
+    worker = harness.app.worker
+    worker._handlers[LATER] = done
+    worker._handlers[FLAKY] = refused
+    await _enqueue(harness, LATER)
+    await _enqueue(harness, FLAKY)
+    await harness.drain()  # one done, one given up
+    await _enqueue(harness, LATER, not_before=virtual_time.now() + timedelta(days=30))
+
+    virtual_time.advance(days=6, hours=23)
+    await worker.run_once()
+    assert sorted(r.status for r in await _rows(harness)) == ["dead", "done", "pending"]
+
+    virtual_time.advance(hours=2)
+    await worker.run_once()
+    assert [r.status for r in await _rows(harness)] == ["pending"]
+
+
+async def _rows(harness: Harness) -> list[OutboxRow]:
+    async with harness.sessions() as session:
+        return list((await session.exec(select(OutboxRow))).all())

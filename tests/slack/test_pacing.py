@@ -13,7 +13,7 @@ from integrations.slack.adapter import SlackWorkspace
 from integrations.slack.client import build_web_client
 from integrations.slack.config import SlackConfig
 from integrations.slack.emulator import RateLimits, SlackEmulator
-from integrations.slack.pacing import Pacer
+from integrations.slack.pacing import PRUNE_EVERY, Pacer
 
 TOKEN = "xoxb-pacing"
 
@@ -133,3 +133,39 @@ async def test_posts_to_a_channel_are_paced_to_slacks_limit(
     ]
     assert len(emulator.state.messages_in(quiet.id)) == 1
     assert emulator.state.ratelimited_count("chat.postMessage") == 0
+
+
+async def test_edits_across_many_channels_are_paced_per_method_too(
+    emulator: SlackEmulator, time: VirtualTime
+) -> None:
+    chat = _workspace(emulator, time)
+    cards = []
+    for n in range(40):
+        channel = await chat.create_channel(f"inc-edit-{n}")
+        cards.append((channel.id, await chat.post(channel.id, "card", [])))
+    start = time.elapsed
+
+    for channel_id, ts in cards:
+        await chat.update(channel_id, ts, "card, edited", [])
+
+    # One edit per channel: only the method's own pace (Tier 3) can have held them back.
+    assert emulator.state.ratelimited_count("chat.update") == 0
+    assert time.elapsed - start == pytest.approx((40 - 20) * 60 / 50)
+
+
+async def test_an_idle_bucket_is_dropped_and_a_busy_one_kept(
+    pacer: Pacer, time: VirtualTime
+) -> None:
+    for n in range(100):
+        await pacer.acquire(f"chat:C{n}", rate_per_second=1.0, burst=3)
+    for _ in range(5):
+        await pacer.acquire("chat:busy", rate_per_second=0.01, burst=5)  # 500 s to refill
+    time.advance(PRUNE_EVERY)
+
+    await pacer.acquire("chat:new", rate_per_second=1.0, burst=3)
+
+    assert pacer.keys == {"chat:busy", "chat:new"}
+    # A dropped bucket was full: the channel's next call still goes straight through.
+    sleeps = len(time.sleeps)
+    await pacer.acquire("chat:C0", rate_per_second=1.0, burst=3)
+    assert len(time.sleeps) == sleeps
