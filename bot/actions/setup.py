@@ -138,11 +138,11 @@ async def build_adapters(config: AdaptersFile, time: TimeSource = REAL_TIME) -> 
     if config.webhooks is not None and built.http is not None:
         built.adapters.remediators.append(webhook_setup(config.webhooks, built.http))
     if config.pagerduty is not None:
-        pager = build_pager(config.pagerduty, sleep=time.sleep)
+        pager = build_pager(config.pagerduty, clock=time.now)
         built.adapters.pager = pager
         built.closers.append(pager)
     if config.servicenow is not None:
-        ticketing = servicenow_setup(config.servicenow, sleep=time.sleep)
+        ticketing = servicenow_setup(config.servicenow, clock=time.now)
         built.adapters.ticketing = ticketing
         built.closers.append(ticketing)
     return built

@@ -124,7 +124,8 @@ class OutboxWorker:
             # neither completes nor retries it.
             log.warning("outbox job %s (%s) lost its lease; stopped", job.id, job.kind)
         except (ChatError, AdapterError) as exc:
-            await self._failed(job, claim, str(exc), retryable=exc.retryable)
+            wait = exc.retry_after if isinstance(exc, AdapterError) else None
+            await self._failed(job, claim, str(exc), retryable=exc.retryable, at_least=wait)
         except Exception as exc:
             # The exception's text may quote a request, a token or alert text: it goes to
             # the log only; the job, the timeline and the ticket get its type.
@@ -137,7 +138,15 @@ class OutboxWorker:
             if not done:
                 log.warning("outbox job %s (%s) finished after losing its lease", job.id, job.kind)
 
-    async def _failed(self, job: Job, claim: Claim, error: str, *, retryable: bool) -> None:
+    async def _failed(
+        self,
+        job: Job,
+        claim: Claim,
+        error: str,
+        *,
+        retryable: bool,
+        at_least: float | None = None,
+    ) -> None:
         now = self._clock()
         async with self._sessions() as session, session.begin():
             # While its incident is open, a job waits out any outage (capped backoff);
@@ -145,6 +154,9 @@ class OutboxWorker:
             keep_trying = await keeps_retrying(session, job)
             if retryable and (keep_trying or job.attempts < self._max_attempts):
                 delay = backoff(job.attempts, self._backoff_base, self._backoff_cap)
+                if at_least is not None:
+                    # The far side said when to come back (Retry-After), within the cap.
+                    delay = max(delay, timedelta(seconds=min(at_least, self._backoff_cap)))
                 log.warning(
                     "outbox job %s (%s) will retry in %s: %s", job.id, job.kind, delay, error
                 )

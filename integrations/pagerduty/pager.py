@@ -128,12 +128,9 @@ class PagerDutyPager:
         await self._client.aclose()
 
 
-def build_pager(
-    config: PagerDutyPagerConfig, *, clock: Clock = utcnow, sleep: object = None
-) -> PagerDutyPager:
+def build_pager(config: PagerDutyPagerConfig, *, clock: Clock = utcnow) -> PagerDutyPager:
     """The pager with its client, built from settings; `clock` reads Retry-After dates.
 
-    `sleep` is ignored: the pager no longer waits between attempts (the outbox does). It
-    is accepted only until `bot/actions/setup.py` stops passing it.
+    The pager makes one attempt per call; the outbox retries paging jobs.
     """
     return PagerDutyPager(config, PagerDutyClient(config, clock=clock))

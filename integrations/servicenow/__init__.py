@@ -9,13 +9,9 @@ from integrations.servicenow.config import ServiceNowConfig
 __all__ = ["ServiceNowConfig", "ServiceNowTicketing", "setup"]
 
 
-def setup(
-    config: ServiceNowConfig, *, clock: Clock = utcnow, sleep: object = None
-) -> ServiceNowTicketing:
+def setup(config: ServiceNowConfig, *, clock: Clock = utcnow) -> ServiceNowTicketing:
     """The Ticketing adapter for `config`; call `probe()` before relying on it.
 
-    `clock` reads Retry-After dates. `sleep` is ignored: the adapter no longer waits
-    between attempts (the ticket jobs do); it is accepted only until
-    `bot/actions/setup.py` stops passing it.
+    `clock` reads Retry-After dates; the ticket jobs, not the adapter, retry.
     """
     return ServiceNowTicketing(config, clock=clock)

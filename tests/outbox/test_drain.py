@@ -11,6 +11,7 @@ from sqlmodel import select
 from bot.domain.clock import VirtualTime
 from bot.outbox import service as outbox
 from bot.outbox.service import Job
+from bot.ports.adapters import AdapterError
 from bot.ports.chat import ChatError
 from bot.store.models import OutboxRow
 from tests.support.harness import Harness
@@ -126,3 +127,23 @@ async def test_finished_jobs_are_deleted_after_a_week_and_waiting_ones_never(
 async def _rows(harness: Harness) -> list[OutboxRow]:
     async with harness.sessions() as session:
         return list((await session.exec(select(OutboxRow))).all())
+
+
+async def test_a_retry_waits_at_least_what_the_far_side_asked_for(
+    harness: Harness, virtual_time: VirtualTime
+) -> None:
+    attempts: list[datetime] = []
+
+    async def throttled(_job: Job) -> None:
+        attempts.append(virtual_time.now())
+        if len(attempts) == 1:
+            # PagerDuty or ServiceNow answered 429 with Retry-After: 30.
+            raise AdapterError("rate_limited", "slow down (429)", retryable=True, retry_after=30)
+
+    harness.app.worker._handlers[FLAKY] = throttled
+    await _enqueue(harness, FLAKY)
+    await harness.drain()
+
+    assert len(attempts) == 2
+    # The backoff alone would have waited 1 s; the Retry-After wins.
+    assert attempts[1] - attempts[0] == timedelta(seconds=30)
