@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, Protocol
 
-from sqlalchemy import and_, delete, exists, func, update
+from sqlalchemy import and_, bindparam, delete, exists, func, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.outbox.lane_names import ORDERED, SLACK, lane_for
 from bot.store.models import OutboxRow
+from bot.store.types import UTCDateTime
 
 PENDING = "pending"
 RUNNING = "running"
@@ -103,17 +106,10 @@ async def enqueue(
     )
 
 
-async def claim(
-    session: AsyncSession, *, worker_id: str, now: datetime, lease: timedelta, limit: int = 8
-) -> list[Job]:
-    """Take due jobs; of an incident's jobs in the ordered lanes, only its oldest one.
-
-    An incident's Slack and ticket jobs run in one order (the channel before the card
-    update, the handoff before the ticket is resolved with it); the other lanes' jobs
-    never wait for them nor hold them up. A job whose lease ran out (its worker
-    died) becomes claimable again. Each claim is a conditional update, so two replicas
-    never take the same job.
-    """
+@cache
+def _candidates_query() -> SelectOfScalar[OutboxRow]:
+    """The claim query, built once: building it is most of a claim's cost on a busy outbox."""
+    now = bindparam("now", type_=UTCDateTime())
     earlier = aliased(OutboxRow)
     blocked_by_earlier = exists().where(
         and_(
@@ -127,15 +123,29 @@ async def claim(
     claimable = (col(OutboxRow.status) == PENDING) | (
         (col(OutboxRow.status) == RUNNING) & (col(OutboxRow.lease_until) < now)
     )
-    candidates = await session.exec(
+    return (
         select(OutboxRow)
         .where(claimable, col(OutboxRow.not_before) <= now, ~blocked_by_earlier)
         # Newest incidents first: after an outage or behind a flood, a fresh incident's
         # channel and card go out before old incidents' refreshes (one job per incident
         # per batch, so no incident can fill a batch alone).
         .order_by(col(OutboxRow.incident_id).desc().nulls_last(), col(OutboxRow.id))
-        .limit(limit)
+        .limit(bindparam("limit"))
     )
+
+
+async def claim(
+    session: AsyncSession, *, worker_id: str, now: datetime, lease: timedelta, limit: int = 8
+) -> list[Job]:
+    """Take due jobs; of an incident's jobs in the ordered lanes, only its oldest one.
+
+    An incident's Slack and ticket jobs run in one order (the channel before the card
+    update, the handoff before the ticket is resolved with it); the other lanes' jobs
+    never wait for them nor hold them up. A job whose lease ran out (its worker
+    died) becomes claimable again. Each claim is a conditional update, so two replicas
+    never take the same job.
+    """
+    candidates = await session.exec(_candidates_query(), params={"now": now, "limit": limit})
     jobs: list[Job] = []
     for row in candidates.all():
         assert row.id is not None
@@ -241,11 +251,15 @@ async def sweep_finished(session: AsyncSession, finished_before: datetime) -> in
 
 async def pending_count(session: AsyncSession, due_by: datetime | None = None) -> int:
     """Jobs not finished; with `due_by`, only those that may run by then."""
-    query = select(OutboxRow.id).where(col(OutboxRow.status).in_([PENDING, RUNNING]))
+    query = (
+        select(func.count())
+        .select_from(OutboxRow)
+        .where(col(OutboxRow.status).in_([PENDING, RUNNING]))
+    )
     if due_by is not None:
         query = query.where(col(OutboxRow.not_before) <= due_by)
     result = await session.exec(query)
-    return len(result.all())
+    return int(result.one())
 
 
 async def next_due(session: AsyncSession) -> datetime | None:
