@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from bot.domain.errors import IntakeError
+from bot.memory import HeapTrimmer
 
 
 @dataclass
@@ -22,9 +23,12 @@ class BodyGate:
     timeout_seconds: float
     max_concurrent: int
     _slots: asyncio.Semaphore = field(init=False)
+    _trimmer: HeapTrimmer = field(init=False)
+    _reading: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
         self._slots = asyncio.Semaphore(self.max_concurrent)
+        self._trimmer = HeapTrimmer()
 
     async def read(self, request: web.Request, limit: int) -> bytes:
         if self._slots.locked():
@@ -36,6 +40,7 @@ class BodyGate:
                 close_connection=True,
             )
         async with self._slots:
+            self._reading += 1
             try:
                 async with asyncio.timeout(self.timeout_seconds):
                     return await read_body(request, limit)
@@ -51,6 +56,11 @@ class BodyGate:
                 raise IntakeError(
                     400, "body_incomplete", "the connection closed before the body ended"
                 ) from None
+            finally:
+                self._reading -= 1
+                if self._reading == 0:
+                    # The last body of a burst is done: give its buffers back.
+                    self._trimmer.soon()
 
 
 BODY_GATE = web.AppKey("body_gate", BodyGate)
