@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from bot.domain.retry import backoff
+from bot.domain.steps import before_external_step
 from bot.ports.adapters import AdapterError
 from bot.runtime import Runtime
 
@@ -39,6 +40,8 @@ async def with_retries(
     attempt = 0
     while True:
         attempt += 1
+        # A running outbox job holds its lease first; one taken over stops here.
+        await before_external_step()
         async with rt.sessions() as session:
             allowed = await rt.breakers.allows(session, adapter, rt.clock())
         if not allowed:

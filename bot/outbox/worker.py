@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from bot.domain import retry
 from bot.domain.clock import REAL_TIME, TimeSource
 from bot.domain.events import EventKind
+from bot.domain.steps import set_before_step
 from bot.eventlog import service as eventlog
 from bot.outbox import lane_names as lanes
 from bot.outbox import service as outbox
@@ -115,6 +116,9 @@ class OutboxWorker:
     async def _run(self, job: Job) -> None:
         claim = Claim(self.worker_id, job.attempts)
         handler = self._handlers.get(job.kind)
+        if job.lease is not None:
+            # Each Slack call or adapter attempt of this job first holds its lease.
+            set_before_step(job.lease.hold)
         try:
             if handler is None:
                 raise ChatError("unknown_job", f"no handler for {job.kind}", retryable=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime
+from typing import Any
 
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -18,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain import retry
 from bot.domain.clock import REAL_TIME, TimeSource
+from bot.domain.steps import before_external_step
 from integrations.slack.config import SlackConfig
 
 
@@ -104,12 +106,20 @@ async def _backoff(handler: AsyncRetryHandler, time: TimeSource, state: RetrySta
     state.increment_current_attempt()
 
 
+class SteppedWebClient(AsyncWebClient):
+    """Every Web API call is an external step: a running outbox job holds its lease first."""
+
+    async def api_call(self, *args: Any, **kwargs: Any) -> Any:
+        await before_external_step()
+        return await super().api_call(*args, **kwargs)
+
+
 def build_web_client(config: SlackConfig, time: TimeSource = REAL_TIME) -> AsyncWebClient:
     """An AsyncWebClient that honours Retry-After and retries transient failures."""
     kwargs: dict[str, object] = {}
     if config.api_url:
         kwargs["base_url"] = config.api_url
-    return AsyncWebClient(
+    return SteppedWebClient(
         token=config.bot_token.get_secret_value(),
         timeout=15,
         retry_handlers=[

@@ -135,3 +135,36 @@ async def test_a_running_job_that_holds_its_lease_is_not_claimed_again(
     async with harness.sessions() as session:
         [row] = (await session.exec(select(OutboxRow))).all()
     assert (row.status, row.attempts) == ("done", 1)
+
+
+async def test_any_slack_call_of_a_job_holds_its_lease_without_being_asked(
+    harness: Harness, virtual_time: VirtualTime, emulator: SlackEmulator
+) -> None:
+    """A job that never calls hold() itself still stops at its next Slack call."""
+    general = next(c for c in emulator.state.channels.values() if c.name == "incidents")
+    second = OutboxWorker(harness.sessions, {}, time=virtual_time, lease=timedelta(minutes=2))
+
+    async def posting(_job: Job) -> None:
+        chat = harness.app.runtime.chat
+        await chat.post(general.id, "first note", [])
+        virtual_time.advance(minutes=3)
+        assert await second.run_once() == 1  # another replica takes the job over
+        await chat.post(general.id, "second note", [])  # never sent
+
+    async def noop(_job: Job) -> None:
+        return None
+
+    harness.app.worker._handlers[STALLED] = posting
+    second._handlers[STALLED] = noop
+    async with harness.sessions() as session, session.begin():
+        await outbox.enqueue(
+            session, kind=STALLED, correlation_id="lease-test", now=virtual_time.now()
+        )
+
+    assert await harness.app.worker.run_once() == 1
+
+    texts = [m.text for m in emulator.state.messages_in(general.id)]
+    assert "first note" in texts and "second note" not in texts
+    async with harness.sessions() as session:
+        [row] = (await session.exec(select(OutboxRow))).all()
+    assert (row.status, row.claimed_by) == ("done", second.worker_id)
