@@ -150,3 +150,31 @@ async def test_a_group_key_longer_than_its_column_is_refused(harness: Harness) -
 
     assert reply.status == 422 and "groupKey" in reply.body["message"]
     assert await harness.counts() == NOTHING
+
+
+@pytest.mark.both_databases
+async def test_a_5000_alert_request_queues_nothing_ahead_of_the_next_incident(
+    harness: Harness, virtual_time: VirtualTime
+) -> None:
+    """The flood is refused whole (default cap), so the next real alert waits behind nothing."""
+    body = batch(5000)
+    for n, alert in enumerate(body["alerts"]):  # small alerts: under the body size limit
+        alert["annotations"] = {}
+        alert["labels"] = {"alertname": "Flood", "n": str(n)}
+        alert.pop("generatorURL", None)
+    raw = json.dumps(body).encode()
+    assert len(raw) < 1024 * 1024
+    flood = await harness.post("/alerts/alertmanager", raw)
+    assert flood.status == 413 and flood.body["error"] == "too_many_alerts"
+    assert await harness.counts() == NOTHING
+
+    real = copy.deepcopy(fixture_json(FIRING))
+    real["alerts"][0]["labels"] = {**real["alerts"][0]["labels"], "service": "payments"}
+    start = virtual_time.now()
+    assert (await harness.post("/alerts/alertmanager", real)).status == 202
+    await harness.drain_due()
+    # Its channel and card came in the first drain, with no time waited for a backlog.
+    [channel] = harness.incident_channels()
+    assert "payments" in channel.name
+    assert len(harness.incident_cards(channel.id)) == 1
+    assert (virtual_time.now() - start).total_seconds() < 5
