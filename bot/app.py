@@ -32,6 +32,7 @@ from bot.incidents import flows, jobs
 from bot.intake.build import build_pipeline
 from bot.metrics.live import LiveMetrics
 from bot.metrics.slack import instrument as instrument_slack
+from bot.outbox import service as outbox_service
 from bot.outbox.service import Job
 from bot.outbox.worker import OutboxWorker
 from bot.paging import flows as paging_flows
@@ -202,6 +203,7 @@ class Smokejumper:
                 else {}
             ),
         }
+        readiness.facts["outbox"] = self._outbox_backlog
         self.readiness = readiness
         self.web_app = web.Application(middlewares=[error_middleware])
         add_routes(
@@ -216,6 +218,11 @@ class Smokejumper:
             on_accepted=self.worker.wake,
             metrics=self.metrics,
         )
+
+    async def _outbox_backlog(self) -> object:
+        """For /readyz: how much Slack, pager and ticket work waits (an outage shows here)."""
+        async with self.runtime.sessions() as session:
+            return await outbox_service.backlog(session, self.time.now())
 
     @property
     def clock(self) -> Clock:

@@ -268,3 +268,18 @@ async def next_due(session: AsyncSession) -> datetime | None:
         select(func.min(col(OutboxRow.not_before))).where(col(OutboxRow.status) == PENDING)
     )
     return result.one()
+
+
+async def backlog(session: AsyncSession, now: datetime) -> dict[str, object]:
+    """What waits in the outbox: jobs not finished, the oldest one's age, and dead jobs."""
+    waiting = await session.exec(
+        select(func.count(), func.min(col(OutboxRow.created_at))).where(
+            col(OutboxRow.status).in_([PENDING, RUNNING])
+        )
+    )
+    count, oldest = waiting.one()
+    dead = await session.exec(
+        select(func.count()).select_from(OutboxRow).where(col(OutboxRow.status) == DEAD)
+    )
+    age = (now - oldest).total_seconds() if oldest is not None else 0.0
+    return {"pending": int(count), "oldest_seconds": round(age, 1), "dead": int(dead.one())}

@@ -11,6 +11,7 @@ from aiohttp import web
 from bot.ports.chat import ChatError
 
 Check = Callable[[], Awaitable[None]]
+Fact = Callable[[], Awaitable[object]]
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -26,6 +27,8 @@ class Readiness:
         self._cache_seconds = cache_seconds
         self._passed_at: dict[str, float] = {}
         self.notes: dict[str, object] = {}
+        # Read on every probe and shown, never failing readiness (e.g. the outbox backlog).
+        self.facts: dict[str, Fact] = {}
 
     async def _run(self, name: str, check: Check) -> str:
         now = time.monotonic()
@@ -49,4 +52,9 @@ class Readiness:
         checks = dict(zip(names, results, strict=True))
         ready = all(result == "ok" for result in results)
         body = {"status": "ready" if ready else "not ready", "checks": checks, **self.notes}
+        for name, fact in self.facts.items():
+            try:
+                body[name] = await asyncio.wait_for(fact(), timeout=5)
+            except Exception as exc:
+                body[name] = f"unavailable: {type(exc).__name__}"
         return web.json_response(body, status=200 if ready else 503)

@@ -66,3 +66,20 @@ async def test_a_ten_minute_slack_outage_during_twenty_new_incidents_loses_nothi
     async with harness.sessions() as session:
         dead = (await session.exec(select(OutboxRow).where(col(OutboxRow.status) == "dead"))).all()
     assert dead == []
+
+
+async def test_readyz_shows_the_backlog_an_outage_leaves(
+    harness: Harness, virtual_time: VirtualTime
+) -> None:
+    harness.emulator.outage(150)
+    for n in range(3):
+        alert = generic_alert(dedup_key=f"backlog-{n}", service=f"backlog-{n}")
+        assert (await post_signed(harness, "/alerts/generic", alert)).status == 202
+    virtual_time.advance(minutes=2)  # Slack is down; nothing has gone out yet
+
+    during = (await harness.get("/readyz")).body["outbox"]
+    assert during["pending"] >= 3 and during["oldest_seconds"] >= 120 and during["dead"] == 0
+
+    await harness.drain()  # the outage ends; everything goes out
+    after = (await harness.get("/readyz")).body["outbox"]
+    assert after == {"pending": 0, "oldest_seconds": 0.0, "dead": 0}
