@@ -38,40 +38,30 @@ def retry_after_seconds(response: HttpResponse, now: datetime) -> float:
     return (wait if wait is not None and wait < 86_400 else 1) + random.random()
 
 
-class ConnectionErrorRetry(AsyncConnectionErrorRetryHandler):
+class _BackoffOnTimeSource(AsyncRetryHandler):
+    """slack_sdk's exponential backoff, waited on the app's time source."""
+
+    def __init__(self, time: TimeSource, max_retry_count: int) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self._time = time
+
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        await _backoff(self, self._time, state)
+
+
+class ConnectionErrorRetry(_BackoffOnTimeSource, AsyncConnectionErrorRetryHandler):
     """slack_sdk's connection-error retries, waiting on the app's time source."""
 
-    def __init__(self, time: TimeSource, max_retry_count: int) -> None:
-        super().__init__(max_retry_count=max_retry_count)
-        self._time = time
 
-    async def prepare_for_next_attempt_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
-        await _backoff(self, self._time, state)
-
-
-class ServerErrorRetry(AsyncServerErrorRetryHandler):
+class ServerErrorRetry(_BackoffOnTimeSource, AsyncServerErrorRetryHandler):
     """slack_sdk's 500/503 retries, waiting on the app's time source."""
-
-    def __init__(self, time: TimeSource, max_retry_count: int) -> None:
-        super().__init__(max_retry_count=max_retry_count)
-        self._time = time
-
-    async def prepare_for_next_attempt_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
-        await _backoff(self, self._time, state)
 
 
 class RateLimitRetry(AsyncRateLimitErrorRetryHandler):
