@@ -36,13 +36,18 @@ log = logging.getLogger(__name__)
 BOT_ACTOR = "smokejumper"
 
 
-async def run_triage_job(rt: Runtime, job: Job) -> None:
-    """Triage an incident once; a repeat of the job (or a second replica) changes nothing."""
-    assert job.incident_id is not None
-    limits = ContextLimits(
+def context_limits(rt: Runtime) -> ContextLimits:
+    """How far back a triage looks: the settings' change lookback, the policy's memory."""
+    return ContextLimits(
         change_lookback=timedelta(minutes=rt.settings.triage_change_lookback_minutes),
         outcome_memory_days=rt.policy.rules.limits.failed_action_memory_days,
     )
+
+
+async def run_triage_job(rt: Runtime, job: Job) -> None:
+    """Triage an incident once; a repeat of the job (or a second replica) changes nothing."""
+    assert job.incident_id is not None
+    limits = context_limits(rt)
     async with rt.sessions() as session:
         incident = await incidents.get(session, job.incident_id)
         if incident is None or incident.triage_id is not None:
@@ -94,19 +99,7 @@ async def _record(
     checked, now = run.checked, rt.clock()
     assert incident.id is not None
     async with rt.sessions() as session, session.begin():
-        row = TriageRow(
-            incident_id=incident.id,
-            status="done",
-            source=checked.source.value,
-            model=checked.model,
-            prompt_version=checked.prompt_version,
-            fallback_reason=checked.fallback_reason.value if checked.fallback_reason else None,
-            context_tokens=context_tokens,
-            checked=checked.model_dump(mode="json"),
-            correlation_id=job.correlation_id,
-            created_at=now,
-            completed_at=now,
-        )
+        row = triages.done_row(incident.id, checked, context_tokens, job.correlation_id, now)
         session.add(row)
         await session.flush()
         assert row.id is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
@@ -24,8 +24,9 @@ from bot.runtime import Runtime
 from bot.store.models import ActionRow, EventRow, IncidentRow, TriageRow
 from bot.triage import jobs
 from bot.triage import service as triages
-from bot.triage.assemble import ContextLimits, assemble_context
+from bot.triage.assemble import assemble_context
 from bot.triage.context import estimate_tokens, render_untrusted
+from bot.triage.flows import context_limits
 from bot.triage.models import CheckedTriage
 from bot.triage.run import run_triage
 
@@ -68,9 +69,7 @@ async def rerun_triage_job(rt: Runtime, job: Job) -> None:
             runbooks=rt.runbooks,
             runbooks_version=rt.runbooks_version,
             now=rt.clock(),
-            limits=ContextLimits(
-                change_lookback=timedelta(minutes=rt.settings.triage_change_lookback_minutes)
-            ),
+            limits=context_limits(rt),
         )
         said = await _conversation(session, job.incident_id, previous)
     context_tokens = estimate_tokens(render_untrusted(context, rt.settings.triage_budget_tokens))
@@ -78,19 +77,7 @@ async def rerun_triage_job(rt: Runtime, job: Job) -> None:
     checked, now = run.checked, rt.clock()
     old = triages.checked_of(previous) if previous is not None else None
     async with rt.sessions() as session, session.begin():
-        row = TriageRow(
-            incident_id=job.incident_id,
-            status="done",
-            source=checked.source.value,
-            model=checked.model,
-            prompt_version=checked.prompt_version,
-            fallback_reason=checked.fallback_reason.value if checked.fallback_reason else None,
-            context_tokens=context_tokens,
-            checked=checked.model_dump(mode="json"),
-            correlation_id=job.correlation_id,
-            created_at=now,
-            completed_at=now,
-        )
+        row = triages.done_row(job.incident_id, checked, context_tokens, job.correlation_id, now)
         session.add(row)
         await session.flush()
         previous_id = previous.id if previous is not None else None

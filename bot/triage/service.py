@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,6 +19,29 @@ _GONE = frozenset({"denied", "expired", "failed", "withdrawn", "forbidden", "sup
 
 async def get(session: AsyncSession, triage_id: int) -> TriageRow | None:
     return await session.get(TriageRow, triage_id)
+
+
+def done_row(
+    incident_id: int,
+    checked: CheckedTriage,
+    context_tokens: int,
+    correlation_id: str,
+    now: datetime,
+) -> TriageRow:
+    """The stored record of a finished triage (first or re-run)."""
+    return TriageRow(
+        incident_id=incident_id,
+        status="done",
+        source=checked.source.value,
+        model=checked.model,
+        prompt_version=checked.prompt_version,
+        fallback_reason=checked.fallback_reason.value if checked.fallback_reason else None,
+        context_tokens=context_tokens,
+        checked=checked.model_dump(mode="json"),
+        correlation_id=correlation_id,
+        created_at=now,
+        completed_at=now,
+    )
 
 
 def checked_of(row: TriageRow) -> CheckedTriage:
