@@ -10,7 +10,7 @@ from bot.actions import jobs
 from bot.actions.common import POLICY_ACTOR, log_action, tell_channel
 from bot.actions.escalate import escalate
 from bot.actions.facts import history, incident_facts
-from bot.actions.states import ActionState
+from bot.actions.rows import action_row
 from bot.autonomy import load_freeze
 from bot.domain.events import EventKind
 from bot.eventlog import service as eventlog
@@ -20,19 +20,9 @@ from bot.runtime import Runtime
 from bot.store.models import ActionRow, IncidentRow, TriageRow
 from bot.tickets.requests import request_ticket
 from bot.triage.models import CheckedTriage
-from policies.decisions import Decision, GateResult, Outcome
+from policies.decisions import GateResult, Outcome
 from policies.engine import decide, decide_major_incident, decide_paging, decide_ticket
 from policies.engine_inputs import FreezeState, History, IncidentFacts, Proposal
-
-STATE_OF = {
-    Outcome.AUTO_EXECUTE: ActionState.APPROVED,
-    Outcome.NEEDS_APPROVAL: ActionState.AWAITING_APPROVAL,
-    Outcome.NEEDS_TWO_APPROVALS: ActionState.AWAITING_APPROVAL,
-    Outcome.FORBIDDEN: ActionState.FORBIDDEN,
-    # Escalated actions stay approvable (by more people): humans are told, and decide.
-    Outcome.ESCALATE: ActionState.AWAITING_APPROVAL,
-    Outcome.SHADOW_ONLY: ActionState.SHADOWED,
-}
 
 
 async def propose_actions(
@@ -54,7 +44,8 @@ async def propose_actions(
     for index, proposed in enumerate(checked.report.proposed_actions):
         proposal = Proposal.from_triage(proposed, now)
         decision = decide(proposal, facts, checked, past, freeze, policy, now)
-        row = _row(incident, triage, index, proposal, decision)
+        key = f"{incident.correlation_id}:{triage.id}:{index}"
+        row = action_row(incident, triage.id, proposal, decision, key)
         session.add(row)
         await session.flush()
         log_action(
@@ -91,39 +82,6 @@ async def propose_actions(
             handoff=False,
         )
     rt.wake_outbox()
-
-
-def _row(
-    incident: IncidentRow, triage: TriageRow, index: int, proposal: Proposal, decision: Decision
-) -> ActionRow:
-    assert incident.id is not None
-    auto = decision.outcome is Outcome.AUTO_EXECUTE
-    service, environment = incident.service, incident.environment
-    return ActionRow(
-        incident_id=incident.id,
-        triage_id=triage.id,
-        action=proposal.action,
-        target=proposal.target,
-        service=service,
-        environment=environment,
-        subject=incident.subject,
-        params=dict(proposal.params),
-        params_hash=decision.params_hash,
-        rationale=proposal.rationale,
-        proposed_by=proposal.proposed_by,
-        proposed_at=proposal.proposed_at,
-        expires_at=decision.expires_at,
-        decision=decision.outcome.value,
-        reasons=decision.reasons_json(),
-        policy_version=decision.policy_version,
-        risk_class=decision.risk.value,
-        approvals_needed=decision.approvals_needed,
-        state=STATE_OF[decision.outcome].value,
-        decided_by=POLICY_ACTOR if auto else None,
-        decided_at=proposal.proposed_at if auto else None,
-        adapter=decision.adapter,
-        idempotency_key=f"{incident.correlation_id}:{triage.id}:{index}",
-    )
 
 
 async def _queue(

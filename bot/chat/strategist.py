@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.actions import jobs as action_jobs
 from bot.actions.common import log_action, refresh_cards
 from bot.actions.facts import history, incident_facts
-from bot.actions.propose import STATE_OF
+from bot.actions.rows import action_row
 from bot.autonomy import load_freeze
 from bot.chat.intents import CATALOG_ACTION, Intent, Parsed
 from bot.chat.record import IncidentRecord
@@ -226,29 +226,8 @@ async def _propose(
                 *decision.reasons,
             ),
         )
-    row = ActionRow(
-        incident_id=record.number,
-        triage_id=incident.triage_id,
-        action=proposal.action,
-        target=proposal.target,
-        service=incident.service,
-        environment=incident.environment,
-        subject=incident.subject,
-        params=dict(proposal.params),
-        params_hash=decision.params_hash,
-        rationale=proposal.rationale,
-        proposed_by=asker,
-        proposed_at=now,
-        expires_at=decision.expires_at,
-        decision=decision.outcome.value,
-        reasons=decision.reasons_json(),
-        policy_version=decision.policy_version,
-        risk_class=decision.risk.value,
-        approvals_needed=decision.approvals_needed,
-        state=STATE_OF[decision.outcome].value,
-        adapter=decision.adapter,
-        idempotency_key=f"{incident.correlation_id}:chat:{request_key}"[:128],
-    )
+    key = f"{incident.correlation_id}:chat:{request_key}"[:128]
+    row = action_row(incident, incident.triage_id, proposal, decision, key)
     session.add(row)
     await session.flush()
     log_action(

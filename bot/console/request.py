@@ -17,7 +17,7 @@ from bot.actions import jobs
 from bot.actions import service as actions
 from bot.actions.common import log_action, refresh_cards
 from bot.actions.facts import history, incident_facts
-from bot.actions.propose import STATE_OF
+from bot.actions.rows import action_row
 from bot.actions.states import ActionState
 from bot.approvals.button import button_value
 from bot.approvals.directory import GroupDirectory
@@ -30,11 +30,11 @@ from bot.incidents import service as incidents
 from bot.outbox import service as outbox
 from bot.runtime import Runtime
 from bot.slack_text import escape
-from bot.store.models import ActionRow, IncidentRow
+from bot.store.models import ActionRow
 from bot.triage import jobs as triage_jobs
 from bot.triage import service as triages
 from policies.catalog import ActionEffect, catalog_action
-from policies.decisions import Decision, Outcome
+from policies.decisions import Outcome
 from policies.engine import decide
 from policies.engine_inputs import Proposal
 
@@ -88,7 +88,10 @@ async def request_action(
         past = await history(session, incident_id, rt.policy, now)
         freeze = await load_freeze(session, now)
         decision = decide(proposal, facts, checked, past, freeze, rt.policy, now)
-        row = _row(incident, incident.triage_id, proposal, decision, wanted.undo_of)
+        key = f"{incident.correlation_id}:by-hand:{uuid.uuid4().hex}"
+        row = action_row(
+            incident, incident.triage_id, proposal, decision, key, undo_of=wanted.undo_of
+        )
         session.add(row)
         await session.flush()
         log_action(
@@ -188,43 +191,6 @@ async def _approve_own(rt: Runtime, row: ActionRow, user_id: str) -> None:
         await _queue(session, jobs.EXECUTE, row, correlation_id, now)
         await refresh_cards(session, row.incident_id, correlation_id, now)
     rt.wake_outbox()
-
-
-def _row(
-    incident: IncidentRow,
-    triage_id: int,
-    proposal: Proposal,
-    decision: Decision,
-    undo_of: int | None,
-) -> ActionRow:
-    assert incident.id is not None
-    auto = decision.outcome is Outcome.AUTO_EXECUTE
-    return ActionRow(
-        incident_id=incident.id,
-        triage_id=triage_id,
-        action=proposal.action,
-        target=proposal.target,
-        service=incident.service,
-        environment=incident.environment,
-        subject=incident.subject,
-        params=dict(proposal.params),
-        params_hash=decision.params_hash,
-        rationale=proposal.rationale,
-        proposed_by=proposal.proposed_by,
-        proposed_at=proposal.proposed_at,
-        expires_at=decision.expires_at,
-        decision=decision.outcome.value,
-        reasons=decision.reasons_json(),
-        policy_version=decision.policy_version,
-        risk_class=decision.risk.value,
-        approvals_needed=decision.approvals_needed,
-        state=STATE_OF[decision.outcome].value,
-        decided_by="policy" if auto else None,
-        decided_at=proposal.proposed_at if auto else None,
-        adapter=decision.adapter,
-        idempotency_key=f"{incident.correlation_id}:by-hand:{uuid.uuid4().hex}",
-        undo_of=undo_of,
-    )
 
 
 async def _queue(
