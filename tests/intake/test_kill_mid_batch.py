@@ -1,4 +1,7 @@
-"""Durability under group commit: kill -9 the real server mid-batch, lose no 2xx'd alert."""
+"""Durability under group commit: kill -9 the real server mid-batch, lose no 2xx'd alert.
+
+Runs on SQLite and on PostgreSQL: a commit acknowledged by either must outlive the process.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from sqlalchemy import text
 
 from bot.store.database import create_engine
 from integrations.slack.emulator import RateLimits, SlackEmulator
+from tests.support.database import DatabaseTarget
 
 SERVER = Path(sys.executable).parent / "smokejumper"
 TOKEN = "xoxb-kill-test"
@@ -66,20 +70,47 @@ async def _wait_healthy(
     pytest.fail("the server did not answer /healthz")
 
 
-async def test_every_acknowledged_alert_survives_kill_9(tmp_path: Path) -> None:
-    if not SERVER.exists():
-        pytest.skip(f"{SERVER} is not installed (pip install -e .)")
-    emulator = SlackEmulator(bot_token=TOKEN, rate_limits=RateLimits.unlimited())
-    await emulator.start()
-    db_file = tmp_path / "kill.db"
+def _server_env(api_url: str, database: DatabaseTarget) -> dict[str, str]:
+    """The parent's environment without Slack/smokejumper settings, plus the test's own."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SMOKEJUMPER_", "SLACK_"))}
     env.update(
         SLACK_BOT_TOKEN=TOKEN,
         SLACK_SIGNING_SECRET="kill-secret",
-        SMOKEJUMPER_SLACK_API_URL=emulator.api_url,
-        SMOKEJUMPER_DATABASE_URL=f"sqlite+aiosqlite:///{db_file}",
+        SMOKEJUMPER_SLACK_API_URL=api_url,
+        SMOKEJUMPER_DATABASE_URL=database.url,
         SMOKEJUMPER_ALERTMANAGER_ALLOW_UNAUTHENTICATED="true",
     )
+    if database.schema:
+        env["SMOKEJUMPER_DATABASE_SCHEMA"] = database.schema
+    return env
+
+
+async def _stored_fingerprints(database: DatabaseTarget) -> set[str]:
+    """The fingerprints in the database the killed server wrote, read from its schema."""
+    url = database.url
+    if url.startswith(("postgresql://", "postgres://")):
+        url = "postgresql+asyncpg://" + url.split("://", 1)[1]
+    engine = create_engine(url, database.schema)
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(text("SELECT fingerprint FROM signals"))
+            return {row[0] for row in rows}
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.both_databases
+async def test_every_acknowledged_alert_survives_kill_9(
+    empty_database: DatabaseTarget, tmp_path: Path
+) -> None:
+    """The server migrates the empty database itself, as on a first start, then takes the load.
+
+    On PostgreSQL the schema is the test's own and is dropped afterwards (`empty_database`).
+    """
+    if not SERVER.exists():
+        pytest.skip(f"{SERVER} is not installed (pip install -e .)")
+    emulator = SlackEmulator(bot_token=TOKEN, rate_limits=RateLimits.unlimited())
+    await emulator.start()
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     proc = await asyncio.create_subprocess_exec(
@@ -91,12 +122,15 @@ async def test_every_acknowledged_alert_survives_kill_9(tmp_path: Path) -> None:
         "127.0.0.1",
         "--port",
         str(port),
-        env=env,
+        env=_server_env(emulator.api_url, empty_database),
         cwd=tmp_path,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )
     acknowledged: list[str] = []
+    in_flight: set[int] = set()
+    posted_at_kill: set[int] = set()  # the deliveries outstanding when the kill lands
+    unanswered: list[int] = []  # posted before the kill, never answered
     enough = asyncio.Event()
     try:
         async with aiohttp.ClientSession() as session:
@@ -106,6 +140,7 @@ async def test_every_acknowledged_alert_survives_kill_9(tmp_path: Path) -> None:
                 index = first
                 while True:
                     body = _webhook(index)
+                    in_flight.add(index)
                     try:
                         async with session.post(
                             url + "/alerts/alertmanager",
@@ -115,14 +150,19 @@ async def test_every_acknowledged_alert_survives_kill_9(tmp_path: Path) -> None:
                             if 200 <= resp.status < 300:
                                 acknowledged.append(f"{index:016x}")
                     except aiohttp.ClientError:
+                        if index in posted_at_kill:
+                            unanswered.append(index)
                         return  # the server is gone
+                    finally:
+                        in_flight.discard(index)
                     if len(acknowledged) >= 200:
                         enough.set()
                     index += 20
 
             senders = [asyncio.create_task(sender(i)) for i in range(20)]
             await asyncio.wait_for(enough.wait(), 60)
-            # Mid-batch: twenty deliveries are in flight whenever this runs.
+            # Mid-batch: every sender has a delivery in flight whenever this runs.
+            posted_at_kill.update(in_flight)
             proc.kill()
             await proc.wait()
             await asyncio.gather(*senders)
@@ -131,13 +171,9 @@ async def test_every_acknowledged_alert_survives_kill_9(tmp_path: Path) -> None:
             proc.kill()
             await proc.wait()
         await emulator.stop()
-    engine = create_engine(f"sqlite+aiosqlite:///{db_file}")
-    try:
-        async with engine.connect() as conn:
-            rows = await conn.execute(text("SELECT fingerprint FROM signals"))
-            stored = {row[0] for row in rows}
-    finally:
-        await engine.dispose()
+    stored = await _stored_fingerprints(empty_database)
     missing = sorted(set(acknowledged) - stored)
     assert len(acknowledged) >= 200
+    # The kill landed with deliveries outstanding, not between two quiet moments.
+    assert unanswered, f"no delivery was left unanswered by the kill (in flight: {posted_at_kill})"
     assert missing == [], f"{len(missing)} alerts answered 2xx but not stored: {missing[:5]}"
