@@ -9,6 +9,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from bot import event_loop
 from bot.audit.command import add_parser as add_audit
 from bot.config import ConfigError, load_settings
 from bot.logs import configure as configure_logging
@@ -35,7 +36,7 @@ def _serve(args: argparse.Namespace) -> int:
             await app.stop()
 
     with reaching(settings.database_url):
-        asyncio.run(run())
+        event_loop.run(run(), settings.event_loop)
     return 0
 
 

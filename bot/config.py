@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     # transactions in flight at once (PostgreSQL; SQLite writes one at a time).
     intake_batch_max: int = Field(default=64, ge=1, le=1000)
     intake_batch_writers: int = Field(default=3, ge=1, le=16)
+    # The serve loop: uvloop (when installed) or asyncio's own (bot/event_loop.py).
+    event_loop: Literal["uvloop", "asyncio"] = "uvloop"
+    # Occurrences remembered as committed, so their repeats skip the database (0: off).
+    intake_seen_capacity: int = Field(default=20000, ge=0, le=1_000_000)
     max_alerts_per_minute: int = Field(default=12000, gt=0)
     announce_channel: str | None = None
     responders: Annotated[list[str], NoDecode] = Field(default_factory=list)

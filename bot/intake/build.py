@@ -7,6 +7,7 @@ from bot.domain.clock import Clock
 from bot.intake.budget import AlertBudget
 from bot.intake.commit import GroupCommit
 from bot.intake.pipeline import Pipeline
+from bot.intake.seen import CommittedOccurrences
 from bot.intake.stages.admit import Admit
 from bot.intake.stages.echo import AttachEchoes
 from bot.intake.stages.group import Group
@@ -40,4 +41,5 @@ def build_pipeline(
             max_batch=settings.intake_batch_max,
             writers=1 if sqlite else settings.intake_batch_writers,
         ),
+        seen=CommittedOccurrences(settings.intake_seen_capacity),
     )

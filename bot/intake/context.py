@@ -33,6 +33,8 @@ class SignalOutcome:
     signal: Signal
     signal_id: int | None = None
     group_key: str = ""
+    # Same alert, same start, same status: what makes a repeat delivery a duplicate.
+    occurrence_key: str = ""
     incident_id: int | None = None
     disposition: Disposition | None = None
     # Set by grouping: the open_group_key to join instead of the signal's own group.
@@ -62,7 +64,10 @@ class IntakeContext:
 
     def forget_database_facts(self) -> None:
         """Undo what the database stages noted, for a run whose transaction rolled back."""
-        self.outcomes = [SignalOutcome(o.signal, group_key=o.group_key) for o in self.outcomes]
+        self.outcomes = [
+            SignalOutcome(o.signal, group_key=o.group_key, occurrence_key=o.occurrence_key)
+            for o in self.outcomes
+        ]
         self.effects = DeferredEffects()
         self.session = None
 

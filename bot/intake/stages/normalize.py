@@ -32,7 +32,11 @@ class Normalize:
                 ctx.rejected.append(Rejected(index, problem))
                 continue
             ctx.outcomes.append(
-                SignalOutcome(signal=signal, group_key=signal.group_key(self._group_by))
+                SignalOutcome(
+                    signal=signal,
+                    group_key=signal.group_key(self._group_by),
+                    occurrence_key=signal.occurrence_key(),
+                )
             )
         if ctx.rejected and not ctx.outcomes:
             reasons = "; ".join(r.reason for r in ctx.rejected[:5])

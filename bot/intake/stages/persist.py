@@ -13,12 +13,14 @@ class Persist:
     async def __call__(self, ctx: IntakeContext) -> None:
         session = ctx.db()
         for outcome in ctx.outcomes:
+            if outcome.disposition is Disposition.DUPLICATE:
+                continue  # known committed (bot/intake/seen.py)
             signal = outcome.signal
             row_id = await insert_if_absent(
                 session,
                 SignalRow,
                 {
-                    "occurrence_key": signal.occurrence_key(),
+                    "occurrence_key": outcome.occurrence_key,
                     "source": signal.source,
                     "fingerprint": signal.fingerprint,
                     "group_key": outcome.group_key,
