@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+
+import orjson
 
 from bot.domain.errors import IntakeError
 from bot.intake.text import clean_text
@@ -14,6 +17,9 @@ MAX_DEPTH = 32
 # A number longer than this is an attack, not a value: int() of 100,000 digits is slow,
 # and float() of one is infinity.
 MAX_NUMBER_CHARS = 40
+# A run of digits this long may be a number past 64 bits, which orjson reads as a float
+# where the careful path keeps an int (or refuses it, past MAX_NUMBER_CHARS).
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
 
 
 def _number(text: str) -> int | float:
@@ -28,6 +34,22 @@ def _refuse_constant(name: str) -> Any:
 
 def loads(body: bytes) -> Any:
     """Parse `body` as JSON (UTF-8); every string cleaned, depth and numbers bounded."""
+    if _LONG_DIGITS.search(body):
+        return _loads_strictly(body)
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        # Odd or bad input (lone surrogates, numbers out of range, bad syntax) takes the path
+        # below, which cleans what can be kept and says what is wrong with the rest.
+        return _loads_strictly(body)
+    if b"\\u" not in body and body.count(b"[") + body.count(b"{") <= MAX_DEPTH:
+        # NUL and surrogates can only arrive escaped, and this few brackets cannot nest
+        # past the limit: the walk below would change nothing.
+        return document
+    return clean(document)
+
+
+def _loads_strictly(body: bytes) -> Any:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:

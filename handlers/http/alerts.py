@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 
+import orjson
 from aiohttp import web
 
 from bot.domain.clock import Clock
@@ -71,6 +72,9 @@ def alert_handler(
         on_accepted()
         summary = ctx.summary()
         log.info("accepted %s alert %s: %s", source.name, ctx.correlation_id, summary["outcomes"])
-        return web.json_response(summary, status=202), dict(summary["outcomes"])
+        answer = web.Response(
+            body=orjson.dumps(summary), status=202, content_type="application/json"
+        )
+        return answer, dict(summary["outcomes"])
 
     return handle

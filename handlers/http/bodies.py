@@ -15,6 +15,10 @@ from aiohttp import web
 from bot.domain.errors import IntakeError
 from bot.memory import HeapTrimmer
 
+# Bodies this large in total since the last trim are worth a trim once reading stops;
+# a burst of small ones leaves nothing the heap would give back.
+TRIM_AFTER_BYTES = 4 * 1024 * 1024
+
 
 @dataclass
 class BodyGate:
@@ -25,6 +29,7 @@ class BodyGate:
     _slots: asyncio.Semaphore = field(init=False)
     _trimmer: HeapTrimmer = field(init=False)
     _reading: int = field(init=False, default=0)
+    _untrimmed_bytes: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
         self._slots = asyncio.Semaphore(self.max_concurrent)
@@ -41,6 +46,8 @@ class BodyGate:
             )
         async with self._slots:
             self._reading += 1
+            # Its buffer is allocated at the declared size before a byte arrives.
+            self._untrimmed_bytes += min(request.content_length or 0, limit)
             try:
                 async with asyncio.timeout(self.timeout_seconds):
                     return await read_body(request, limit)
@@ -58,8 +65,9 @@ class BodyGate:
                 ) from None
             finally:
                 self._reading -= 1
-                if self._reading == 0:
-                    # The last body of a burst is done: give its buffers back.
+                if self._reading == 0 and self._untrimmed_bytes >= TRIM_AFTER_BYTES:
+                    # The last body of a burst of large ones is done: give its buffers back.
+                    self._untrimmed_bytes = 0
                     self._trimmer.soon()
 
 
@@ -94,6 +102,11 @@ async def read_body(request: web.Request, limit: int) -> bytes:
 
 async def read_limited_body(request: web.Request, limit: int) -> bytes:
     """The body through the app's gate (deadline and slots) when it has one."""
+    declared = request.content_length
+    if declared is not None and declared <= limit and request.content.is_eof():
+        # All of it arrived with the headers (as small bodies do): there is nothing to
+        # wait for, so neither a deadline nor a slot is needed.
+        return request.content.read_nowait()
     gate = request.app.get(BODY_GATE)
     if gate is None:
         return await read_body(request, limit)

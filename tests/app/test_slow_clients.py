@@ -81,16 +81,27 @@ async def test_bodies_beyond_the_slots_are_refused_until_a_slot_frees(
         stalled = [await stalled_upload(h), await stalled_upload(h, "/slack/events")]
         # Both slots are taken once the server is reading both bodies.
         await asyncio.sleep(0.05)
+        reader, writer = await stalled_upload(h)
+        response = await asyncio.wait_for(reader.read(), timeout=10)
+        writer.close()
+        assert b"\r\nRetry-After: 1\r\n" in response
+        assert status_and_body(response)[0] == 503
+        assert status_and_body(response)[1]["error"] == "busy"
+
+        # A body that arrived whole with its headers waits on nothing and takes no slot.
         url = h.app.url + "/alerts/alertmanager"
         async with h.http.post(url, json={}) as response:
-            refused = (response.status, response.headers.get("Retry-After"), await response.json())
-        assert refused[0] == 503 and refused[1] == "1" and refused[2]["error"] == "busy"
-
-        for _, writer in stalled:
-            writer.close()
-        await asyncio.sleep(0.05)
-        async with h.http.post(url, json={}) as response:
-            # The slot is free again; the body itself is refused on its merits.
             assert response.status == 422
+
+        for _, stalled_writer in stalled:
+            stalled_writer.close()
+        await asyncio.sleep(0.05)
+        reader, writer = await stalled_upload(h)
+        # The slot is free again: this upload is read to its end and judged on its merits.
+        writer.write(b"{" * (MIB - 1024))
+        await writer.drain()
+        status, body = status_and_body(await asyncio.wait_for(reader.readuntil(b"}"), timeout=10))
+        writer.close()
+        assert status == 400 and body["error"] == "invalid_json"
     finally:
         await stop_harness(h)
