@@ -5,12 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
-from kubernetes_asyncio.client import ApiClient, Configuration
-from kubernetes_asyncio.client.exceptions import ApiException
-from kubernetes_asyncio.config import load_incluster_config, load_kube_config
 
 from bot.ports.adapters import AdapterError, NotReady
 from integrations.kubernetes.config import (
@@ -21,6 +18,12 @@ from integrations.kubernetes.config import (
 )
 from integrations.kubernetes.errors import from_status, from_transport
 from integrations.kubernetes.targets import DeploymentRef
+
+if TYPE_CHECKING:
+    from kubernetes_asyncio.client import ApiClient
+
+# kubernetes_asyncio (hundreds of modules) is imported by the calls that use it, so a
+# smokejumper without a Kubernetes section never loads it.
 
 ADAPTER_NAME = "kubernetes"
 USER_AGENT = "smokejumper-kubernetes"
@@ -57,6 +60,9 @@ class PatchType(StrEnum):
 
 async def build_api_client(config: KubernetesConfig) -> ApiClient:
     """An ApiClient for the configured credentials; `NotReady` when they cannot be loaded."""
+    from kubernetes_asyncio.client import ApiClient, Configuration
+    from kubernetes_asyncio.config import load_incluster_config, load_kube_config
+
     _quiet_library_logging()
     configuration = Configuration()
     credentials = config.credentials
@@ -171,6 +177,8 @@ class KubernetesClient:
         self, namespace: str, pod: str, container: str, *, tail_lines: int, limit_bytes: int
     ) -> str:
         """The last lines the container's previous (crashed) instance wrote, bounded."""
+        from kubernetes_asyncio.client.exceptions import ApiException
+
         operation = f"read previous log of {namespace}/{pod}/{container}"
         query = [
             ("container", container),
@@ -217,6 +225,8 @@ class KubernetesClient:
         body: Mapping[str, Any] | Sequence[Any] | None = None,
         content_type: PatchType | None = None,
     ) -> dict[str, Any]:
+        from kubernetes_asyncio.client.exceptions import ApiException
+
         headers = {"Accept": "application/json"}
         if content_type is not None:
             headers["Content-Type"] = content_type.value

@@ -7,11 +7,7 @@ import logging
 import re
 import time
 from collections.abc import Sequence
-from typing import Any, cast
-
-import openai
-from openai.types.chat import ChatCompletion
-from openai.types.shared_params import ResponseFormatJSONSchema
+from typing import TYPE_CHECKING, Any, cast
 
 from bot.ports.adapters import NotReady
 from bot.triage.context import TriageContext
@@ -21,6 +17,11 @@ from integrations.llm.config import LlmConfig
 from integrations.llm.outcome import LlmOutcome, clip, failed, read_answer
 from integrations.llm.prompt import build_messages
 from policies.runbooks import Runbook
+
+if TYPE_CHECKING:
+    import openai
+    from openai.types.chat import ChatCompletion
+    from openai.types.shared_params import ResponseFormatJSONSchema
 
 __all__ = ["RESPONSE_FORMAT", "LlmOutcome", "OpenAITriager", "build_triager"]
 
@@ -49,6 +50,8 @@ class OpenAITriager:
 
     async def probe(self) -> None:
         """Check that the API answers, accepts the key and offers the model."""
+        import openai
+
         try:
             async with asyncio.timeout(self._config.deadline_seconds):
                 offered = {m.id async for m in self._client.models.list()}
@@ -90,6 +93,8 @@ class OpenAITriager:
     ) -> LlmOutcome:
         def elapsed() -> int:
             return int((time.monotonic() - started) * 1000)
+
+        import openai
 
         try:
             messages = build_messages(context, runbooks, self._config.budget_tokens)

@@ -13,15 +13,16 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any, cast
-
-import openai
+from typing import TYPE_CHECKING, Any, cast
 
 from bot.chat.intents import CATALOG_ACTION, ENTITY_NAMES, QUESTIONS, Intent, Parsed
 from bot.chat.ports import ModelBudget, ModelReading, ToolRunner
 from bot.triage.context import neutralize
 from integrations.llm.client import build_client
 from integrations.llm.config import LlmConfig
+
+if TYPE_CHECKING:
+    import openai
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,8 @@ class OpenAIChatReader:
         self.model = config.model
 
     async def read(self, message: str, run_tool: ToolRunner, budget: ModelBudget) -> ModelReading:
+        import openai
+
         try:
             # A client per conversation: nothing to close at shutdown, no pool to go stale.
             async with build_client(self._config) as client:

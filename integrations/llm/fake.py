@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-
-from openai.types.chat import ChatCompletionMessageParam
+from typing import TYPE_CHECKING
 
 from bot.ports.adapters import NotReady
 from bot.triage.context import DEFAULT_BUDGET_TOKENS, TriageContext, estimate_tokens
@@ -14,6 +13,9 @@ from bot.triage.models import FallbackReason, TriageReport
 from integrations.llm.outcome import LlmOutcome, failed, read_answer
 from integrations.llm.prompt import build_messages, prompt_tokens_estimate
 from policies.runbooks import Runbook
+
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletionMessageParam
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-
-from openai.types.chat import (
-    ChatCompletionMessageParam,
-    ChatCompletionSystemMessageParam,
-    ChatCompletionUserMessageParam,
-)
+from typing import TYPE_CHECKING
 
 from bot.triage.context import (
     UNTRUSTED_CLOSE,
@@ -29,6 +24,14 @@ from policies.runbooks import (
     RunbookAction,
     RunbookMatch,
 )
+
+if TYPE_CHECKING:
+    # The message shapes only; at run time they are plain dicts.
+    from openai.types.chat import (
+        ChatCompletionMessageParam,
+        ChatCompletionSystemMessageParam,
+        ChatCompletionUserMessageParam,
+    )
 
 # Bump whenever the wording, the order or the selection of what the prompt shows changes,
 # so every recorded answer names the prompt that produced it: a new day starts at .1,

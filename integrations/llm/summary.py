@@ -5,17 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-
-import openai
-from openai.types.chat import (
-    ChatCompletionMessageParam,
-    ChatCompletionSystemMessageParam,
-    ChatCompletionUserMessageParam,
-)
+from typing import TYPE_CHECKING
 
 from bot.triage.context import UNTRUSTED_CLOSE, UNTRUSTED_OPEN, neutralize
 from integrations.llm.client import NotConfigured, build_client
 from integrations.llm.config import LlmConfig
+
+if TYPE_CHECKING:
+    import openai
+    from openai.types.chat import (
+        ChatCompletionMessageParam,
+        ChatCompletionSystemMessageParam,
+        ChatCompletionUserMessageParam,
+    )
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,8 @@ class OpenAISummaryWriter:
 
     async def write(self, facts_text: str) -> str | None:
         """One paragraph of at most MAX_SUMMARY_CHARS summarising `facts_text`, or None."""
+        import openai
+
         try:
             async with asyncio.timeout(self._config.deadline_seconds):
                 completion = await self._client.chat.completions.create(

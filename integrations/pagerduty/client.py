@@ -9,15 +9,19 @@ import asyncio
 import ssl
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any, TypeVar
-
-import httpx2
-import pagerduty
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.domain.clock import Clock, utcnow
 from bot.domain.retry import retry_after_seconds, retryable_status
 from integrations.common.errors import VendorHttpError
 from integrations.pagerduty.pager_config import PagerDutyPagerConfig
+
+if TYPE_CHECKING:
+    import httpx2
+    import pagerduty
+
+# The `pagerduty` package and its HTTP stack are imported by the calls that use them,
+# so a smokejumper that does not page never loads them.
 
 T = TypeVar("T")
 
@@ -112,6 +116,9 @@ def classify(
     exc: BaseException, operation: str, now: datetime, secrets: Iterable[str] = ()
 ) -> PagerDutyError:
     """Turn any failure of one attempt into an error that says whether a retry can help."""
+    import httpx2
+    import pagerduty
+
     where = f"PagerDuty {operation}"
     if isinstance(exc, _StatusFailure):
         status = exc.status
@@ -151,14 +158,20 @@ def classify(
     return PagerDutyError("client_error", f"{where} failed: {type(exc).__name__}", retryable=False)
 
 
-# What one attempt may raise; anything else is a bug and propagates as it is.
-ATTEMPT_FAILURES = (_StatusFailure, pagerduty.Error, httpx2.HTTPError, TimeoutError, OSError)
+def _attempt_failures() -> tuple[type[BaseException], ...]:
+    """What one attempt may raise; anything else is a bug and propagates as it is."""
+    import httpx2
+    import pagerduty
+
+    return (_StatusFailure, pagerduty.Error, httpx2.HTTPError, TimeoutError, OSError)
 
 
 class PagerDutyClient:
     """Events API v2 and REST API v2 calls, one request each, bounded by the timeout."""
 
     def __init__(self, config: PagerDutyPagerConfig, *, clock: Clock = utcnow) -> None:
+        import pagerduty
+
         self._config = config
         self._clock = clock
         self._secrets = [config.routing_key.get_secret_value()]
@@ -172,6 +185,7 @@ class PagerDutyClient:
             event_hooks={"response": [_raise_on_failure]},
         )
         self._limit(self._events)
+        self._failures = _attempt_failures()
         self._rest: pagerduty.RestApiV2Client | None = None
         if config.api_token is not None:
             self._secrets.append(config.api_token.get_secret_value())
@@ -210,7 +224,7 @@ class PagerDutyClient:
         try:
             # The thread is not cancelled on timeout; the client's own timeout ends it.
             return await asyncio.wait_for(asyncio.to_thread(call), self._config.timeout)
-        except ATTEMPT_FAILURES as exc:
+        except self._failures as exc:
             # Raised bare: package exceptions may quote request or response text.
             raise classify(exc, operation, self._clock(), self._secrets) from None
 

@@ -12,18 +12,18 @@ import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
-
-import pysnow
-import requests
-from pysnow.exceptions import PysnowException
-from requests.adapters import HTTPAdapter
-from requests.auth import HTTPBasicAuth
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.domain.clock import Clock, utcnow
 from bot.domain.retry import retry_after_seconds, retryable_status
 from integrations.common.errors import VendorHttpError
 from integrations.servicenow.config import ServiceNowConfig
+
+if TYPE_CHECKING:
+    import requests
+
+# pysnow and requests are imported by the calls that use them, so a smokejumper without
+# a ServiceNow section never loads them.
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,9 @@ def classify(exc: BaseException, action: str, now: datetime) -> ServiceNowError:
 
     `now` reads a Retry-After given as an HTTP date.
     """
+    import requests
+    from pysnow.exceptions import PysnowException
+
     if isinstance(exc, ServiceNowError):
         return exc
     if isinstance(exc, TimeoutError | requests.Timeout):
@@ -128,6 +131,8 @@ class TableClient:
     """Synchronous pysnow calls made safe for asyncio; the only module that imports pysnow."""
 
     def __init__(self, config: ServiceNowConfig, *, clock: Clock = utcnow) -> None:
+        import pysnow
+
         self._timeout = config.timeout_seconds
         self._clock = clock
         self._session = self._build_session(config)
@@ -141,6 +146,10 @@ class TableClient:
 
     @staticmethod
     def _build_session(config: ServiceNowConfig) -> requests.Session:
+        import requests
+        from requests.adapters import HTTPAdapter
+        from requests.auth import HTTPBasicAuth
+
         session = requests.Session()
         session.auth = HTTPBasicAuth(
             config.user.get_secret_value(), config.password.get_secret_value()
@@ -182,6 +191,7 @@ class TableClient:
         self, table: str, query: str, *, fields: Sequence[str], limit: int
     ) -> list[Record]:
         """Records of `table` matching an encoded query, with only `fields`."""
+        import requests
 
         def call() -> list[Record]:
             resource = self._resource(table)
