@@ -39,7 +39,7 @@ from bot.paging import flows as paging_flows
 from bot.paging import jobs as paging_jobs
 from bot.ports.triage import Triager
 from bot.runtime import Runtime
-from bot.store import migrate
+from bot.store import schema
 from bot.store.checkpoint import WalCheckpointer
 from bot.store.database import create_engine, ping, session_factory, warm_up
 from bot.storms import setup as storm_setup
@@ -232,7 +232,9 @@ class Smokejumper:
     async def start(self, host: str = "127.0.0.1", port: int = 3000) -> None:
         """Migrate, then serve; returns once the port is bound."""
         if self.settings.migrate_on_start:
-            await migrate.upgrade(self.runtime.engine)
+            await schema.upgrade_at_start(
+                self.runtime.engine, self.settings.database_url, self.settings.database_schema
+            )
         if self.settings.database_warm_up:
             await warm_up(self.runtime.engine)
         if self.adapters is None and self.settings.adapters_file is not None:

@@ -16,6 +16,7 @@ from bot.logs import configure as configure_logging
 from bot.simulate.command import add_parser as add_simulate
 from bot.stats.command import add_parser as add_report
 from bot.store.reachable import DatabaseUnreachable, reaching
+from bot.store.schema import MigrationFailed
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -194,7 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"smokejumper: configuration error: {exc}", file=sys.stderr)
         return 2
-    except DatabaseUnreachable as exc:
+    except (DatabaseUnreachable, MigrationFailed) as exc:
         print(f"smokejumper: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

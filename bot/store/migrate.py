@@ -1,7 +1,15 @@
-"""Alembic migrations, run programmatically on the async engine."""
+"""Alembic migrations, run programmatically on the async engine.
+
+Imported only to migrate: by `smokejumper db`, and by the child process the server starts
+when its schema is behind (`python -m bot.store.migrate`, see bot.store.schema).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
+import sys
 from pathlib import Path
 
 from alembic import command
@@ -52,3 +60,41 @@ async def current(engine: AsyncEngine) -> str | None:
 
     async with engine.connect() as conn:
         return await conn.run_sync(_read)
+
+
+async def _upgrade_from_environment() -> str:
+    from bot.store.database import create_engine
+    from bot.store.schema import SCHEMA_VARIABLE, URL_VARIABLE, applied_revisions
+
+    engine = create_engine(os.environ[URL_VARIABLE], os.environ.get(SCHEMA_VARIABLE) or None)
+    try:
+        await upgrade(engine)
+        return ", ".join(await applied_revisions(engine)) or "none"
+    finally:
+        await engine.dispose()
+
+
+def main() -> int:
+    """The child's work: upgrade the database named in the environment to head.
+
+    Progress and the outcome go to stdout as plain lines, which the parent logs; a failure
+    is one line, the error's type and first line, never a traceback.
+    """
+    from bot.logs import SafeFormatter
+
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(SafeFormatter("%(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    try:
+        revision = asyncio.run(_upgrade_from_environment())
+    except Exception as exc:
+        detail = (str(exc).strip().splitlines() or [""])[0][:200]
+        print(f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__, flush=True)
+        return 1
+    print(f"database at revision {revision}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
