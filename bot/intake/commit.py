@@ -2,11 +2,14 @@
 
 A commit is the expensive part of taking an alert (a WAL write on SQLite, a round trip
 and a flush on PostgreSQL), so deliveries that arrive while a batch is being written wait
-and go together in the next: one commit for the lot. Each delivery runs in its own
-savepoint, so one that fails is rolled back alone and its batch-mates are still
-committed. A delivery's waiter is released only after the commit that holds its rows, so
-its 2xx still means "durable". Should the commit itself fail, each delivery of the batch
-is run again in a transaction of its own, so the culprit fails alone.
+and go together in the next: one commit for the lot. A delivery's waiter is released only
+after the commit that holds its rows, so its 2xx still means "durable".
+
+Batches are optimistic: the deliveries run one after another in the one transaction, with
+no savepoint each (two more round trips per delivery). Should any of them fail, or the
+commit itself, the whole transaction is rolled back and each delivery of the batch is run
+again in a transaction of its own, so the culprit fails alone and its batch-mates are
+still stored.
 
 Dedup and grouping need nothing special: batch-mates see each other's rows inside the
 transaction, and across replicas the unique `occurrence_key` and `open_group_key`
@@ -83,7 +86,8 @@ class GroupCommit:
             try:
                 await self._write(batch)
             except Exception:
-                log.warning("group commit of %d deliveries failed; writing each alone", len(batch))
+                # Rolled back whole: nothing of it is stored, so each runs again alone.
+                log.info("group commit of %d deliveries failed; writing each alone", len(batch))
                 for waiting in batch:
                     await self._write_alone(waiting)
             except BaseException as exc:
@@ -96,20 +100,18 @@ class GroupCommit:
                     _release(waiting)
 
     async def _write(self, batch: list[_Waiting]) -> None:
+        if len(batch) == 1:
+            await self._write_alone(batch[0])
+            return
         effects = DeferredEffects()
         async with self._sessions() as session, session.begin():
             for waiting in batch:
                 waiting.failure = None
-                try:
-                    async with session.begin_nested():
-                        await self._stages_for(waiting.ctx, session)
-                except Exception as exc:
-                    # Its savepoint is rolled back; the others' rows stand.
-                    waiting.failure = exc
-                    waiting.ctx.forget_database_facts()
-                    continue
+                await self._stages_for(waiting.ctx, session)
                 effects.merge(waiting.ctx.effects)
-                # The next delivery reads rows afresh, as it would in a session of its own.
+                # Its added rows are written before they are let go; the next delivery
+                # reads rows afresh, as it would in a session of its own.
+                await session.flush()
                 session.expunge_all()
             await effects.apply(session)
 

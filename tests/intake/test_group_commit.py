@@ -1,0 +1,103 @@
+"""Group commit: one transaction for deliveries that arrive together; a failure is its own."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import event
+from sqlmodel import select
+
+from bot.domain.events import EventKind
+from bot.eventlog import service as eventlog
+from bot.intake.commit import GroupCommit
+from bot.intake.context import IntakeContext
+from bot.store.models import EventRow
+from tests.support.harness import Harness
+
+pytestmark = pytest.mark.both_databases
+
+AT = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+class _RecordThenMaybeFail:
+    """A database stage: logs the delivery, then fails if it is the bad one."""
+
+    name = "record"
+
+    def __init__(self, bad: set[str]) -> None:
+        self.bad = bad
+
+    async def __call__(self, ctx: IntakeContext) -> None:
+        eventlog.record(
+            ctx.db(),
+            kind=EventKind.SIGNAL_RESOLVED,
+            actor="test",
+            summary=ctx.correlation_id,
+            correlation_id=ctx.correlation_id,
+            at=AT,
+        )
+        await ctx.db().flush()
+        if ctx.correlation_id in self.bad:
+            raise RuntimeError(f"{ctx.correlation_id} cannot be stored")
+
+
+def _ctx(name: str) -> IntakeContext:
+    return IntakeContext(
+        source=None,  # type: ignore[arg-type]
+        headers={},
+        content_type="application/json",
+        body=b"{}",
+        received_at=AT,
+        correlation_id=name,
+    )
+
+
+async def _stored(harness: Harness) -> set[str]:
+    async with harness.sessions() as session:
+        rows = (await session.exec(select(EventRow).where(EventRow.actor == "test"))).all()
+    return {row.summary for row in rows}
+
+
+async def test_deliveries_that_arrive_together_share_a_commit(harness: Harness) -> None:
+    commits: list[object] = []
+
+    def on_commit(connection: object) -> None:
+        commits.append(connection)
+
+    group = GroupCommit(harness.sessions, [_RecordThenMaybeFail(set())], max_batch=64, writers=1)
+    engine = harness.app.runtime.engine.sync_engine
+    event.listen(engine, "commit", on_commit)
+    try:
+        await asyncio.gather(*(group.run(_ctx(f"d{n}")) for n in range(20)))
+    finally:
+        event.remove(engine, "commit", on_commit)
+    assert await _stored(harness) == {f"d{n}" for n in range(20)}
+    assert 1 <= len(commits) < 20
+
+
+async def test_a_failing_delivery_fails_alone_and_its_batch_mates_are_stored(
+    harness: Harness,
+) -> None:
+    group = GroupCommit(harness.sessions, [_RecordThenMaybeFail({"d7"})], max_batch=64, writers=1)
+    results = await asyncio.gather(
+        *(group.run(_ctx(f"d{n}")) for n in range(20)), return_exceptions=True
+    )
+    failures = {f"d{n}": r for n, r in enumerate(results) if isinstance(r, BaseException)}
+    assert list(failures) == ["d7"] and "cannot be stored" in str(failures["d7"])
+    assert await _stored(harness) == {f"d{n}" for n in range(20)} - {"d7"}
+
+
+async def test_a_delivery_returns_only_once_its_rows_are_visible_to_others(
+    harness: Harness,
+) -> None:
+    group = GroupCommit(harness.sessions, [_RecordThenMaybeFail(set())], max_batch=64, writers=1)
+    seen_at_return: dict[str, bool] = {}
+
+    async def deliver(name: str) -> None:
+        await group.run(_ctx(name))
+        seen_at_return[name] = name in await _stored(harness)
+
+    await asyncio.gather(*(deliver(f"d{n}") for n in range(10)))
+    assert seen_at_return == {f"d{n}": True for n in range(10)}
