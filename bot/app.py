@@ -176,12 +176,14 @@ class Smokejumper:
                 cool_down=timedelta(seconds=settings.adapter_breaker_cooldown_seconds),
             ),
         )
+        pipeline = build_pipeline(settings, sessions, self.clock, policy_load.policy)
         self.worker = OutboxWorker(
             sessions,
             job_handlers(self.runtime, capabilities.jobs),
             time=self.time,
             concurrency=settings.outbox_workers,
             poll_seconds=settings.outbox_poll_seconds,
+            give_way=pipeline.quiet,
         )
         self.runtime.wake_outbox = self.worker.wake
         self.bolt = AsyncApp(
@@ -211,7 +213,7 @@ class Smokejumper:
             settings=settings,
             sources=capabilities.alert_sources,
             bolt=self.bolt,
-            pipeline=build_pipeline(settings, sessions, self.clock, policy_load.policy),
+            pipeline=pipeline,
             sessions=sessions,
             clock=self.clock,
             readiness=readiness,

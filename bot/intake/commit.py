@@ -66,10 +66,21 @@ class GroupCommit:
         self._writers = writers
         self._queue: deque[_Waiting] = deque()
         self._running: set[asyncio.Task[None]] = set()
+        # Deliveries handed in and not yet answered; `quiet` is set while there are none.
+        self._in_flight = 0
+        self._quiet = asyncio.Event()
+        self._quiet.set()
+
+    async def quiet(self) -> None:
+        """Return once no delivery is waiting for its commit (at once if none is)."""
+        await self._quiet.wait()
 
     async def run(self, ctx: IntakeContext) -> None:
         """Return once `ctx`'s rows are committed; raise what its stages raised."""
         waiting = _Waiting(ctx, asyncio.get_running_loop().create_future())
+        self._in_flight += 1
+        self._quiet.clear()
+        waiting.done.add_done_callback(self._answered)
         self._queue.append(waiting)
         if len(self._running) < self._writers:
             task = asyncio.create_task(self._write_while_queued())
@@ -125,6 +136,11 @@ class GroupCommit:
         except Exception as exc:
             waiting.failure = exc
             waiting.ctx.forget_database_facts()
+
+    def _answered(self, _done: asyncio.Future[None]) -> None:
+        self._in_flight -= 1
+        if self._in_flight == 0:
+            self._quiet.set()
 
     async def _stages_for(self, ctx: IntakeContext, session: AsyncSession) -> None:
         ctx.session = session

@@ -29,6 +29,10 @@ class Pipeline:
         self._database = database
         self._seen = seen if seen is not None else CommittedOccurrences(0)
 
+    async def quiet(self) -> None:
+        """Return once no delivery is waiting for its commit."""
+        await self._database.quiet()
+
     async def run(self, ctx: IntakeContext) -> IntakeContext:
         for stage in self.request_stages:
             await stage(ctx)

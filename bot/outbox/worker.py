@@ -31,6 +31,9 @@ JobHandler = Callable[[Job], Awaitable[None]]
 # How often `drain` looks again when jobs are left that it cannot run yet (running
 # elsewhere, or waiting behind an earlier job of their incident).
 DRAIN_STEP_SECONDS = 0.05
+# Longest a worker waits for the intake to go quiet before its next claim: intake comes
+# first (on SQLite it shares the one connection), but jobs still get a turn this often.
+GIVE_WAY_SECONDS = 0.25
 # Finished jobs are deleted at most this often, by whichever poll notices first.
 SWEEP_EVERY = timedelta(hours=1)
 
@@ -56,6 +59,8 @@ class OutboxWorker:
         backoff_base: float = 1.0,
         backoff_cap: float = 300.0,
         retention: timedelta = timedelta(days=7),
+        give_way: Callable[[], Awaitable[None]] | None = None,
+        give_way_seconds: float = GIVE_WAY_SECONDS,
     ) -> None:
         self._sessions = sessions
         self._handlers = dict(handlers)
@@ -68,6 +73,8 @@ class OutboxWorker:
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
         self._retention = retention
+        self._give_way = give_way
+        self._give_way_seconds = give_way_seconds
         self._swept_at = self._clock() - SWEEP_EVERY
         self._wake = asyncio.Event()
         self._stopping = False
@@ -193,6 +200,7 @@ class OutboxWorker:
 
     async def run_forever(self) -> None:
         while not self._stopping:
+            await self._let_intake_go_first()
             try:
                 ran = await self.run_once()
             except Exception:
@@ -204,6 +212,17 @@ class OutboxWorker:
                 # a sleep returns at once, and this loop would spin instead of idling.
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+
+    async def _let_intake_go_first(self) -> None:
+        """Wait, for a bounded time, until no alert delivery is waiting for its commit.
+
+        The bound is on the event loop's clock, like the idle poll: it is a share of real
+        time for the jobs, not part of any job's schedule.
+        """
+        if self._give_way is None:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._give_way(), timeout=self._give_way_seconds)
 
     def stop(self) -> None:
         self._stopping = True

@@ -101,3 +101,17 @@ async def test_a_delivery_returns_only_once_its_rows_are_visible_to_others(
 
     await asyncio.gather(*(deliver(f"d{n}") for n in range(10)))
     assert seen_at_return == {f"d{n}": True for n in range(10)}
+
+
+async def test_quiet_waits_for_every_delivery_in_hand(harness: Harness) -> None:
+    group = GroupCommit(harness.sessions, [_RecordThenMaybeFail({"d1"})], max_batch=64, writers=1)
+    await asyncio.wait_for(group.quiet(), 1)  # nothing in hand
+
+    deliveries = [asyncio.ensure_future(group.run(_ctx(f"d{n}"))) for n in range(3)]
+    await asyncio.sleep(0)
+    quiet = asyncio.ensure_future(group.quiet())
+    await asyncio.sleep(0)
+    assert not quiet.done()
+
+    await asyncio.gather(*deliveries, return_exceptions=True)
+    await asyncio.wait_for(quiet, 1)  # answered, the failed one included

@@ -1,0 +1,79 @@
+"""Intake goes first: the worker waits for it to go quiet, but never longer than its bound."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.outbox import service as outbox
+from bot.outbox.service import Job
+from bot.outbox.worker import OutboxWorker
+from tests.support.harness import Harness
+
+KIND = "test.give_way"
+
+
+async def _enqueue(harness: Harness) -> None:
+    async with harness.sessions() as session, session.begin():
+        await outbox.enqueue(session, kind=KIND, correlation_id="give-way", now=harness.app.clock())
+
+
+class _Intake:
+    """Stands in for the intake's `quiet()`: busy until `finish()`; counts who waited."""
+
+    def __init__(self) -> None:
+        self.done = asyncio.Event()
+        self.waited = asyncio.Event()
+
+    async def quiet(self) -> None:
+        self.waited.set()
+        await self.done.wait()
+
+
+async def _worker(
+    harness: Harness, intake: _Intake, bound: float
+) -> tuple[OutboxWorker, asyncio.Event]:
+    ran = asyncio.Event()
+
+    async def handler(_job: Job) -> None:
+        ran.set()
+
+    worker = OutboxWorker(
+        harness.sessions,
+        {KIND: handler},
+        time=harness.time,
+        poll_seconds=0.01,
+        give_way=intake.quiet,
+        give_way_seconds=bound,
+    )
+    return worker, ran
+
+
+async def test_jobs_wait_while_alerts_are_being_committed(harness: Harness) -> None:
+    await _enqueue(harness)
+    intake = _Intake()
+    worker, ran = await _worker(harness, intake, bound=3600)
+    running = asyncio.create_task(worker.run_forever())
+    try:
+        await asyncio.wait_for(intake.waited.wait(), 10)
+        for _ in range(50):
+            await asyncio.sleep(0)
+        assert not ran.is_set()  # still giving way
+
+        intake.done.set()
+        await asyncio.wait_for(ran.wait(), 10)  # a guard, not a wait: it runs at once
+    finally:
+        worker.stop()
+        await running
+
+
+async def test_jobs_still_run_when_the_intake_never_goes_quiet(harness: Harness) -> None:
+    await _enqueue(harness)
+    intake = _Intake()  # never finishes
+    worker, ran = await _worker(harness, intake, bound=0.01)
+    running = asyncio.create_task(worker.run_forever())
+    try:
+        await asyncio.wait_for(ran.wait(), 10)
+        assert intake.waited.is_set() and not intake.done.is_set()
+    finally:
+        worker.stop()
+        await running
