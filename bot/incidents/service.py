@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.domain.lifecycle import (
     OPEN_STATUSES,
@@ -31,6 +33,19 @@ async def get(session: AsyncSession, incident_id: int) -> IncidentRow | None:
 
 async def find_open(session: AsyncSession, group_key: str) -> IncidentRow | None:
     result = await session.exec(select(IncidentRow).where(IncidentRow.open_group_key == group_key))
+    return result.first()
+
+
+@cache
+def _open_id_query() -> SelectOfScalar[int | None]:
+    """Built once: grouping asks it for every new alert, and building it cost more than
+    running it."""
+    return select(col(IncidentRow.id)).where(IncidentRow.open_group_key == bindparam("group_key"))
+
+
+async def find_open_id(session: AsyncSession, group_key: str) -> int | None:
+    """The id of the open incident holding `group_key`, without loading the incident."""
+    result = await session.exec(_open_id_query(), params={"group_key": group_key})
     return result.first()
 
 

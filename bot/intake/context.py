@@ -41,6 +41,8 @@ class SignalOutcome:
     attach_key: str | None = None
     # Set by grouping while the policy's breaker is open: why this alert joins the storm.
     storm: Reason | None = None
+    # Set with `storm` when grouping found the storm already open: the incident to join.
+    storm_incident_id: int | None = None
 
 
 @dataclass

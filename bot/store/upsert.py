@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.dialects import sqlite
@@ -11,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 if TYPE_CHECKING:
     from sqlalchemy.dialects import postgresql
+    from sqlalchemy.sql.dml import ReturningInsert
 
 
 def _insert(dialect: str) -> Callable[..., postgresql.Insert | sqlite.Insert]:
@@ -22,15 +24,27 @@ def _insert(dialect: str) -> Callable[..., postgresql.Insert | sqlite.Insert]:
     return sqlite.insert
 
 
+@cache
+def _statement(
+    dialect: str, model: type[SQLModel], conflict: tuple[str, ...]
+) -> ReturningInsert[Any]:
+    """Built once per table and conflict target: the values are bound at each call.
+
+    Building an INSERT with its values (and its cache key) costs more than running it;
+    on the alert path that was most of the time taken to store a signal.
+    """
+    table = model.__table__  # type: ignore[attr-defined]
+    primary_key = table.c[next(iter(table.primary_key.columns)).name]
+    return (
+        _insert(dialect)(table).on_conflict_do_nothing(index_elements=list(conflict))
+    ).returning(primary_key)
+
+
 async def insert_if_absent(
     session: AsyncSession, model: type[SQLModel], values: dict[str, Any], conflict: list[str]
 ) -> Any | None:
     """Insert a row unless `conflict` columns already match one; return its id or None."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = _insert(dialect)
-    table = model.__table__  # type: ignore[attr-defined]
-    statement = (
-        insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict)
-    ).returning(table.c[next(iter(table.primary_key.columns)).name])
-    result = await session.exec(statement)
+    statement = _statement(dialect, model, tuple(conflict))
+    result = await session.exec(statement, params=values)
     return result.scalar_one_or_none()

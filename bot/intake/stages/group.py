@@ -26,9 +26,9 @@ class Group:
         for outcome in ctx.outcomes:
             if outcome.disposition is not None:
                 continue
-            found = await incidents.find_open(session, outcome.group_key)
+            found = await incidents.find_open_id(session, outcome.group_key)
             if found is not None:
-                outcome.incident_id = found.id
+                outcome.incident_id = found
                 continue
             if outcome.signal.status is SignalStatus.RESOLVED:
                 # Its firing signal may sit in a storm, or in a service split out of one.
@@ -48,16 +48,20 @@ class Group:
         """A firing alert with no open group: its split-out service, the storm, or its own."""
         session, signal = ctx.db(), outcome.signal
         split = split_key(signal.environment, signal.service)
-        if await incidents.find_open(session, split) is not None:
+        if await incidents.find_open_id(session, split) is not None:
             outcome.attach_key = split
             return
         if self._policy is None:
             return
         environment = signal.environment
-        if environment not in storm_by_environment and await storms.active(session, environment):
-            # Already in a storm: joining it needs neither the lock nor the count. Only
-            # the storm's own check (bot/storms/flows.check_storm) decides it subsided.
-            storm_by_environment[environment] = storms.joining(environment)
+        if environment not in storm_by_environment:
+            storm_id = await storms.active_id(session, environment)
+            if storm_id is not None:
+                # Already in a storm: joining it needs neither the lock nor the count.
+                # Only the storm's own check (bot/storms/flows.check_storm) decides it
+                # subsided.
+                storm_by_environment[environment] = storms.joining(environment)
+                outcome.storm_incident_id = storm_id
         if environment not in storm_by_environment:
             await storms.serialize_decision(session)
             reason = await storms.breaker(session, self._policy, environment, ctx.received_at)

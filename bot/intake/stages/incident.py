@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import update
+from sqlalchemy import Update, bindparam, update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -39,6 +40,13 @@ class OpenOrUpdateIncident:
 
     async def _firing(self, ctx: IntakeContext, outcome: SignalOutcome) -> None:
         session, now, signal = ctx.db(), self._clock(), outcome.signal
+        if outcome.storm is not None and outcome.storm_incident_id is not None:
+            # Joining a storm grouping found open: its row is not needed, only its id.
+            outcome.incident_id = outcome.storm_incident_id
+            outcome.disposition = Disposition.ATTACHED
+            await self._link_signal(session, outcome)
+            await self._storm_alert(ctx, outcome, None, now)
+            return
         if outcome.storm is not None:
             incident, created = await storms.open_or_attach(session, signal, now)
         else:
@@ -49,7 +57,7 @@ class OpenOrUpdateIncident:
         outcome.disposition = Disposition.OPENED if created else Disposition.ATTACHED
         await self._link_signal(session, outcome)
         if storms.is_storm(incident):
-            await self._storm_alert(ctx, outcome, incident, created, now)
+            await self._storm_alert(ctx, outcome, incident if created else None, now)
             return
         worse = Severity(signal.severity).rank > Severity(incident.severity).rank
         await session.exec(
@@ -108,22 +116,26 @@ class OpenOrUpdateIncident:
         self,
         ctx: IntakeContext,
         outcome: SignalOutcome,
-        incident: IncidentRow,
-        created: bool,
+        opened: IncidentRow | None,
         now: datetime,
     ) -> None:
-        """A storm alert: logged, its count and card left to the batch (one write each)."""
+        """A storm alert: logged, its count and card left to the batch (one write each).
+
+        `opened` is the storm incident when this alert opened it, else None.
+        """
         session, signal = ctx.db(), outcome.signal
-        assert incident.id is not None
+        storm_id = outcome.incident_id
+        assert storm_id is not None
+        created = opened is not None
         data = {
             **_signal_facts(signal),
             "signal_id": outcome.signal_id,
             "group_key": outcome.group_key,
             "storm": True,
         }
-        if created:
-            data.update(title=incident.title, service=incident.service)
-            data.update(environment=incident.environment)
+        if opened is not None:
+            data.update(title=opened.title, service=opened.service)
+            data.update(environment=opened.environment)
         kind = EventKind.INCIDENT_OPENED if created else EventKind.INCIDENT_SIGNAL_ATTACHED
         what = "Storm incident opened by" if created else "Storm alert from"
         eventlog.record(
@@ -133,15 +145,15 @@ class OpenOrUpdateIncident:
             summary=f"{what} {signal.source}: {signal.summary[:200]}",
             correlation_id=ctx.correlation_id,
             at=now,
-            incident_id=incident.id,
+            incident_id=storm_id,
             data=data,
         )
         ctx.effects.storm_alert(
-            incident.id, signal.severity, ctx.correlation_id, now, refresh=not created
+            storm_id, signal.severity, ctx.correlation_id, now, refresh=not created
         )
         # A storm gets a storm card instead of a triage: nothing runs by itself for it.
-        if created and outcome.storm is not None:
-            await storms.started(session, incident, outcome.storm, ctx.correlation_id, now)
+        if opened is not None and outcome.storm is not None:
+            await storms.started(session, opened, outcome.storm, ctx.correlation_id, now)
 
     async def _resolved(self, ctx: IntakeContext, outcome: SignalOutcome) -> None:
         session, now, signal = ctx.db(), self._clock(), outcome.signal
@@ -206,10 +218,20 @@ class OpenOrUpdateIncident:
     @staticmethod
     async def _link_signal(session: AsyncSession, outcome: SignalOutcome) -> None:
         await session.exec(
-            update(SignalRow)
-            .where(col(SignalRow.id) == outcome.signal_id)
-            .values(incident_id=outcome.incident_id)
+            _link_statement(),
+            params={"link_signal": outcome.signal_id, "link_incident": outcome.incident_id},
+            execution_options={"synchronize_session": False},
         )
+
+
+@cache
+def _link_statement() -> Update:
+    """Built once: every stored alert is linked to its incident with it."""
+    return (
+        update(SignalRow)
+        .where(col(SignalRow.id) == bindparam("link_signal"))
+        .values(incident_id=bindparam("link_incident"))
+    )
 
 
 def _signal_facts(signal: Signal) -> dict[str, object]:
