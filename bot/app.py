@@ -9,7 +9,6 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from aiohttp import web
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
 from bot.actions import jobs as action_jobs
@@ -52,6 +51,8 @@ from handlers.http.health import Readiness
 from handlers.http.routes import add_routes
 from handlers.http.sources import build_alert_sources
 from handlers.slack.register import register_slack
+from handlers.slack.socket import PooledSocketMode
+from handlers.slack.work import WorkPool
 from integrations.llm import LlmConfig, build_summary_writer, build_triager
 from integrations.slack.adapter import SlackWorkspace
 from integrations.slack.client import build_web_client
@@ -61,6 +62,9 @@ from policies.policy import load_policy
 from policies.runbooks import Runbook, load_runbooks, runbooks_version
 
 log = logging.getLogger(__name__)
+
+# How long stopping waits for Slack requests still being handled after their ack.
+SLACK_WORK_GRACE_SECONDS = 10.0
 
 
 def job_routes(threads: SlackThreads) -> tuple[JobRoute, ...]:
@@ -113,7 +117,9 @@ class Smokejumper:
     web_app: web.Application = field(init=False)
     _runner: web.AppRunner | None = field(default=None, init=False)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
-    _socket_mode: AsyncSocketModeHandler | None = field(default=None, init=False)
+    _socket_mode: PooledSocketMode | None = field(default=None, init=False)
+    # The work Slack requests start after their ack, a bounded number at a time.
+    slack_work: WorkPool = field(init=False)
     port: int = field(default=0, init=False)
     metrics: LiveMetrics = field(init=False)
 
@@ -194,7 +200,8 @@ class Smokejumper:
             # app's clock; Bolt's own check parses first and logs refused bodies.
             request_verification_enabled=False,
         )
-        register_slack(self.bolt, self.runtime)
+        self.slack_work = WorkPool(settings.slack_work_concurrency)
+        register_slack(self.bolt, self.runtime, self.slack_work)
         readiness = Readiness({"database": lambda: ping(engine), "slack": chat.check_auth})
         readiness.notes["policy"] = {
             "version": policy_load.policy.version,
@@ -206,6 +213,7 @@ class Smokejumper:
             ),
         }
         readiness.facts["outbox"] = self._outbox_backlog
+        readiness.facts["slack_work"] = self._slack_work_load
         self.readiness = readiness
         self.web_app = web.Application(middlewares=[error_middleware])
         add_routes(
@@ -219,12 +227,17 @@ class Smokejumper:
             readiness=readiness,
             on_accepted=self.worker.wake,
             metrics=self.metrics,
+            slack_work=self.slack_work,
         )
 
     async def _outbox_backlog(self) -> object:
         """For /readyz: how much Slack, pager and ticket work waits (an outage shows here)."""
         async with self.runtime.sessions() as session:
             return await outbox_service.backlog(session, self.time.now())
+
+    async def _slack_work_load(self) -> object:
+        """For /readyz: Slack requests being handled after their ack, and waiting."""
+        return self.slack_work.load()
 
     @property
     def clock(self) -> Clock:
@@ -273,7 +286,9 @@ class Smokejumper:
             self._tasks.append(asyncio.create_task(WalCheckpointer(sqlite_file).run_forever()))
         app_token = self.settings.slack_app_token
         if app_token is not None and app_token.get_secret_value():
-            self._socket_mode = AsyncSocketModeHandler(self.bolt, app_token.get_secret_value())
+            self._socket_mode = PooledSocketMode(
+                self.bolt, app_token.get_secret_value(), self.slack_work
+            )
             await self._socket_mode.connect_async()  # type: ignore[no-untyped-call]
             log.info("Socket Mode connected")
         log.info("smokejumper listening on http://%s:%s", host, self.port)
@@ -292,6 +307,8 @@ class Smokejumper:
             await self._socket_mode.close_async()  # type: ignore[no-untyped-call]
         if self._runner is not None:
             await self._runner.cleanup()
+        # No request arrives any more; what they started still needs the database.
+        await self.slack_work.close(SLACK_WORK_GRACE_SECONDS)
         if self._built_adapters is not None:
             await self._built_adapters.close()
         for closable in (self.runtime.triager, self.runtime.summary_writer):

@@ -22,6 +22,7 @@ from handlers.http.health import Readiness, healthz
 from handlers.http.metrics import metrics_handler
 from handlers.slack.http import slack_events_handler
 from handlers.slack.replay import ReplayGuard
+from handlers.slack.work import WorkPool
 
 ALERTMANAGER_OFF = (
     "Alertmanager intake is off: set SMOKEJUMPER_ALERTMANAGER_TOKEN (and send it as "
@@ -41,6 +42,7 @@ def add_routes(
     clock: Clock,
     readiness: Readiness,
     on_accepted: Callable[[], None],
+    slack_work: WorkPool,
     metrics: LiveMetrics | None = None,
 ) -> None:
     limit = settings.max_body_bytes
@@ -66,6 +68,7 @@ def add_routes(
             signing_secret=settings.slack_signing_secret.get_secret_value(),
             replays=ReplayGuard(sessions, clock),
             clock=clock,
+            work=slack_work,
         ),
     )
     app.router.add_post("/alerts/alertmanager", route(sources.alertmanager, ALERTMANAGER_OFF))

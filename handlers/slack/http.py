@@ -1,4 +1,9 @@
-"""POST /slack/events: verify the signature on the raw bytes, then Bolt; replays dropped."""
+"""POST /slack/events: verify the signature on the raw bytes, then Bolt; replays dropped.
+
+No answer waits on the database: commands and clicks are acked by their listener before
+their receipt is written (handlers/slack/receipts.py), events are acked here before
+anything else happens; the work after the ack runs in the work pool (handlers/slack/work.py).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from handlers.http.bodies import read_limited_body
 from handlers.slack.receipts import ReceiptAck
 from handlers.slack.replay import ReplayGuard, request_digest
 from handlers.slack.verify import check_body, verify
+from handlers.slack.work import WorkPool
 
 
 def slack_events_handler(
@@ -25,7 +31,16 @@ def slack_events_handler(
     signing_secret: str,
     replays: ReplayGuard,
     clock: Clock,
+    work: WorkPool,
 ) -> Handler:
+    async def dispatch_event(digest: str, bolt_request: AsyncBoltRequest) -> None:
+        if not await replays.first_time(digest):
+            return
+        response = await bolt.async_dispatch(bolt_request)
+        if response.status >= 400:
+            # Nothing handled it (no listener wants it, a refused payload): no receipt stays.
+            await replays.forget(digest)
+
     async def handle(request: web.Request) -> web.StreamResponse:
         body = await read_limited_body(request, max_body_bytes)
         timestamp = verify(signing_secret, request.headers, body, clock())
@@ -34,22 +49,25 @@ def slack_events_handler(
         context: dict[str, Any] = {}
         if _is_form(request.headers.get("Content-Type", "")):
             # Commands and clicks: acked first, their receipt recorded after the ack.
-            context["ack"] = ReceiptAck(replays, digest)
-        elif not await replays.first_time(digest):
-            # Events are acked by Bolt itself before any listener runs, so they are
-            # checked here. Acked, so whoever replays has no reason to send it again.
-            return web.Response(status=200)
+            context["ack"] = ReceiptAck(replays, digest, work)
         bolt_request = AsyncBoltRequest(
             body=body.decode("utf-8"),
             query=request.query_string,
             headers={name: request.headers.getall(name) for name in request.headers},
             context=context,
         )
-        response = await bolt.async_dispatch(bolt_request)
-        if response.status == 404 and not context and _is_event(bolt_request):
-            # An event no listener wants is still delivered: Slack expects a 2xx for every
-            # event and retries (then disables the subscription) on anything else.
+        if not context and _is_event(bolt_request):
+            # Events: answered at once, whatever comes of them (Slack expects a 2xx for
+            # every event, and retries, then disables the subscription, on anything
+            # else). The receipt, then Bolt, run afterwards in the work pool; a replay is
+            # acked too, so whoever replays has no reason to send it again.
+            work.submit(lambda: dispatch_event(digest, bolt_request), "event")
             return web.Response(status=200)
+        if not context and not await replays.first_time(digest):
+            # Anything else (url_verification: Bolt answers the challenge) is dispatched
+            # here, in the request; a replay of it is acked and dropped.
+            return web.Response(status=200)
+        response = await bolt.async_dispatch(bolt_request)
         if response.status >= 400 and not context:
             # Nothing handled it (no listener, a refused payload): leave no receipt behind.
             await replays.forget(digest)

@@ -3,19 +3,17 @@
 The receipt (handlers/slack/replay.py) is what keeps a replayed request from being acted
 on twice, on any replica; it needs the database, and the ack must never wait on the
 database. So handlers/slack/http.py hands Bolt this `ack` for the request: the answer goes
-back to Slack at once, and only then is the receipt recorded. A request some replica
+back to Slack at once, then the listener's task waits for a work slot
+(handlers/slack/work.py), and only then is the receipt recorded. A request some replica
 already recorded stops there, before the listener does any work.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
-
-from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.response import BoltResponse
 
 from handlers.slack.replay import ReplayGuard
+from handlers.slack.work import PooledAck, WorkPool
 
 
 class Replayed(asyncio.CancelledError):
@@ -27,16 +25,14 @@ class Replayed(asyncio.CancelledError):
     """
 
 
-class ReceiptAck(AsyncAck):
-    """Acks, then records the request's receipt; raises Replayed if it was seen before."""
+class ReceiptAck(PooledAck):
+    """Acks, takes a work slot, then records the receipt; raises Replayed if seen before."""
 
-    def __init__(self, replays: ReplayGuard, digest: str) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]  # Bolt leaves it unannotated
+    def __init__(self, replays: ReplayGuard, digest: str, pool: WorkPool) -> None:
+        super().__init__(pool)
         self._replays = replays
         self._digest = digest
 
-    async def __call__(self, *args: Any, **kwargs: Any) -> BoltResponse:
-        response = await super().__call__(*args, **kwargs)
+    async def after_ack(self) -> None:
         if not await self._replays.first_time(self._digest):
             raise Replayed(self._digest[:12])
-        return response

@@ -17,11 +17,14 @@ from handlers.slack.paging import register_paging
 from handlers.slack.quiet import QuietBolt
 from handlers.slack.reactions import register_reactions
 from handlers.slack.storms import register_storm_actions
+from handlers.slack.work import WorkPool, pool_listeners
 from integrations.slack.threads import SlackThreads
 
 
-def register_slack(app: AsyncApp, rt: Runtime) -> None:
+def register_slack(app: AsyncApp, rt: Runtime, work: WorkPool) -> None:
     app.logger.addFilter(QuietBolt())
+    # Every listener's work after its ack goes through the one work pool.
+    pool_listeners(app, work)
     app.use(DeduplicateEvents(rt.sessions, rt.clock))
     # One directory per process, so user-group lookups are shared by commands and clicks.
     directory = GroupDirectory(rt.chat, rt.clock)

@@ -53,6 +53,7 @@ async def test_a_replayed_declare_opens_one_incident(harness: Harness) -> None:
 
     # Every copy is acked (Slack must not retry), only the first is acted on.
     assert [a.status for a in answers] == [200, 200, 200, 200]
+    await harness.settle()
     assert len(await harness.incidents()) == 1
     assert await receipts(harness) == 1
 

@@ -23,14 +23,17 @@ async def test_event_receipts_are_swept_after_an_hour_and_kept_before(
     for event_id in ("EvOLD", "EvRECENT"):
         reply = await harness.driver.send_event(EVENT, event_id=event_id)
         assert reply.status == 200
+        await harness.settle()
         virtual_time.advance(minutes=40)
     assert await _receipts(harness) == {"EvOLD", "EvRECENT"}
 
     # Now EvOLD is 80 minutes old, EvRECENT 40.
     await harness.driver.send_event(EVENT, event_id="EvNEW")
+    await harness.settle()
 
     assert await _receipts(harness) == {"EvRECENT", "EvNEW"}
     # Still within the hour, a repeat of the recent one is dropped, not handled again.
     again = await harness.driver.send_event(EVENT, event_id="EvRECENT")
     assert again.status == 200
+    await harness.settle()
     assert await _receipts(harness) == {"EvRECENT", "EvNEW"}

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
+from slack_bolt.response import BoltResponse
 
+from handlers.slack.dedup import DeduplicateEvents
 from integrations.slack.emulator import SlackEmulator
 from tests.conftest import fixture_bytes
 from tests.support.database import DatabaseTarget
@@ -61,3 +65,38 @@ async def test_bot_token_cannot_open_a_socket(emulator: SlackEmulator) -> None:
     with pytest.raises(SlackApiError) as error:
         await client.apps_connections_open(app_token="xoxb-test-token")
     assert error.value.response["error"] == "invalid_auth"
+
+
+async def test_an_event_over_socket_mode_is_acked_before_the_database_is_read(
+    socket_harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = socket_harness
+    gate = asyncio.Event()
+    reached = asyncio.Event()
+    original = DeduplicateEvents.async_process
+
+    async def held(self: DeduplicateEvents, **kwargs: Any) -> BoltResponse:
+        # The event_id receipt is the first database access an event makes.
+        reached.set()
+        await gate.wait()
+        return await original(self, **kwargs)
+
+    monkeypatch.setattr(DeduplicateEvents, "async_process", held)
+    payload = {
+        "type": "event_callback",
+        "team_id": "T0SANDBOX",
+        "api_app_id": "A0SMOKE",
+        "event_id": "Ev0SOCKET01",
+        "event_time": 1763700000,
+        "event": {"type": "app_home_opened", "user": "U0ALICE", "tab": "home", "event_ts": "1.0"},
+    }
+
+    # The emulator gives up after three seconds without an ack, as Slack does.
+    ack = await h.emulator.socket_mode.send("events_api", payload)
+
+    assert "envelope_id" in ack
+    await asyncio.wait_for(reached.wait(), 10)
+    assert "U0ALICE" not in h.emulator.state.home_views
+    gate.set()
+    await asyncio.wait_for(h.settle(), 10)
+    assert "U0ALICE" in h.emulator.state.home_views

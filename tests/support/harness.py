@@ -77,6 +77,10 @@ class Harness:
         async with self.http.get(self.app.url + path) as resp:
             return Reply(resp.status, await resp.json())
 
+    async def settle(self) -> None:
+        """Wait for the work Slack requests started after their ack (receipts, listeners)."""
+        await self.app.slack_work.idle()
+
     async def drain(self) -> None:
         """Run every job, moving the app's clock past the ones that wait (backoff, verify)."""
         await self.app.worker.drain(timeout=60)
