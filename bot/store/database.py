@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
+from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.store.sqlite_connection import one_trip_connector
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
@@ -21,8 +24,14 @@ def create_engine(url: str, schema: str | None = None) -> AsyncEngine:
             Path(db_file).parent.mkdir(parents=True, exist_ok=True)
         # One connection: SQLite allows one writer, and queueing in-process is cheaper
         # than bouncing off "database is locked".
+        args, kwargs = SQLiteDialect_aiosqlite().create_connect_args(make_url(url))
         engine = create_async_engine(
-            url, poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0, pool_timeout=60
+            url,
+            poolclass=AsyncAdaptedQueuePool,
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=60,
+            async_creator=one_trip_connector(tuple(args), dict(kwargs)),
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine

@@ -60,6 +60,9 @@ async def test_a_pinned_message_enters_the_timeline_once(
     ts = th.harness.emulator.state.messages_in(incident.channel_id)[-1].ts
 
     first = await driver.reaction_added(BOB, incident.channel_id, ts, ":pushpin:")
+    # Events are handled after their ack, concurrently: Bob's is let finish first, so
+    # the pin is his and Alice's finds it recorded.
+    await th.harness.settle()
     second = await driver.reaction_added(ALICE, incident.channel_id, ts, "pushpin")
     assert first.status == 200 and second.status == 200
     assert sorted(await spy.finished(2)) == [False, True]
