@@ -29,7 +29,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.intake.context import IntakeContext
 from bot.intake.effects import DeferredEffects
+from bot.intake.lookups import OpenIncidents
 from bot.store.database import SessionFactory
+from bot.storms.keys import split_key, storm_key
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +118,9 @@ class GroupCommit:
             return
         effects = DeferredEffects()
         async with self._sessions() as session, session.begin():
+            known = await OpenIncidents.load(session, _keys_asked(batch))
             for waiting in batch:
+                waiting.ctx.open_incidents = known
                 waiting.failure = None
                 await self._stages_for(waiting.ctx, session)
                 effects.merge(waiting.ctx.effects)
@@ -149,6 +153,19 @@ class GroupCommit:
                 await stage(ctx)
         finally:
             ctx.session = None
+
+
+def _keys_asked(batch: list[_Waiting]) -> list[str]:
+    """Every open_group_key grouping may ask about for the batch's alerts."""
+    keys: list[str] = []
+    for waiting in batch:
+        for outcome in waiting.ctx.outcomes:
+            if outcome.disposition is None:
+                signal = outcome.signal
+                keys.append(outcome.group_key)
+                keys.append(split_key(signal.environment, signal.service))
+                keys.append(storm_key(signal.environment))
+    return keys
 
 
 def _release(waiting: _Waiting) -> None:

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.signals import Signal
 from bot.intake.effects import DeferredEffects
+from bot.intake.lookups import OpenIncidents
 from bot.ports.alerts import AlertSource, Rejected
 from policies.decisions import Reason
 
@@ -63,6 +64,8 @@ class IntakeContext:
     session: AsyncSession | None = None
     # Storm writes added up over the batch and made once, before it commits.
     effects: DeferredEffects = field(default_factory=DeferredEffects)
+    # The batch's answers to "which incident holds this key?" (None: ask the database).
+    open_incidents: OpenIncidents | None = None
 
     def forget_database_facts(self) -> None:
         """Undo what the database stages noted, for a run whose transaction rolled back."""
@@ -71,6 +74,7 @@ class IntakeContext:
             for o in self.outcomes
         ]
         self.effects = DeferredEffects()
+        self.open_incidents = None
         self.session = None
 
     def db(self) -> AsyncSession:

@@ -14,6 +14,7 @@ from bot.eventlog import service as eventlog
 from bot.intake.commit import GroupCommit
 from bot.intake.context import IntakeContext
 from bot.store.models import EventRow
+from tests.conftest import fixture_json
 from tests.support.harness import Harness
 
 pytestmark = pytest.mark.both_databases
@@ -115,3 +116,20 @@ async def test_quiet_waits_for_every_delivery_in_hand(harness: Harness) -> None:
 
     await asyncio.gather(*deliveries, return_exceptions=True)
     await asyncio.wait_for(quiet, 1)  # answered, the failed one included
+
+
+async def test_alerts_of_one_group_in_one_batch_share_one_incident(harness: Harness) -> None:
+    def occurrence(n: int) -> dict[str, object]:
+        body = fixture_json("alertmanager/alertmanager_0.25_firing.json")
+        alert = dict(body["alerts"][0])
+        # One alert group, twenty occurrences: each a new signal, none a new incident.
+        alert["startsAt"] = f"2026-01-01T00:{n:02d}:00Z"
+        return {**body, "alerts": [alert]}
+
+    replies = await asyncio.gather(
+        *(harness.post("/alerts/alertmanager", occurrence(n)) for n in range(20))
+    )
+    outcomes = sorted(tuple(r.body["outcomes"].items()) for r in replies)
+    assert outcomes == [(("attached", 1),)] * 19 + [(("opened", 1),)]
+    assert len({tuple(r.body["incidents"]) for r in replies}) == 1
+    assert len(await harness.incidents()) == 1

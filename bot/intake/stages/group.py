@@ -6,7 +6,7 @@ from bot.domain.signals import SignalStatus
 from bot.incidents import service as incidents
 from bot.intake.context import IntakeContext, SignalOutcome
 from bot.storms import service as storms
-from bot.storms.keys import split_key
+from bot.storms.keys import split_key, storm_key
 from policies.decisions import Reason
 from policies.policy import Policy
 
@@ -26,7 +26,7 @@ class Group:
         for outcome in ctx.outcomes:
             if outcome.disposition is not None:
                 continue
-            found = await incidents.find_open_id(session, outcome.group_key)
+            found = await open_incident_id(ctx, outcome.group_key)
             if found is not None:
                 outcome.incident_id = found
                 continue
@@ -48,14 +48,14 @@ class Group:
         """A firing alert with no open group: its split-out service, the storm, or its own."""
         session, signal = ctx.db(), outcome.signal
         split = split_key(signal.environment, signal.service)
-        if await incidents.find_open_id(session, split) is not None:
+        if await open_incident_id(ctx, split) is not None:
             outcome.attach_key = split
             return
         if self._policy is None:
             return
         environment = signal.environment
         if environment not in storm_by_environment:
-            storm_id = await storms.active_id(session, environment)
+            storm_id = await open_incident_id(ctx, storm_key(environment))
             if storm_id is not None:
                 # Already in a storm: joining it needs neither the lock nor the count.
                 # Only the storm's own check (bot/storms/flows.check_storm) decides it
@@ -76,4 +76,14 @@ class Group:
                         ctx.correlation_id,
                         ctx.received_at,
                     )
+                    if ctx.open_incidents is not None:
+                        ctx.open_incidents.closed(storm_key(environment))
         outcome.storm = storm_by_environment[environment]
+
+
+async def open_incident_id(ctx: IntakeContext, key: str) -> int | None:
+    """The open incident holding `key`: from the batch's answers when it has them."""
+    known = ctx.open_incidents
+    if known is not None and known.knows(key):
+        return known.get(key)
+    return await incidents.find_open_id(ctx.db(), key)

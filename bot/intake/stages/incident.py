@@ -21,6 +21,7 @@ from bot.intake.context import Disposition, IntakeContext, SignalOutcome
 from bot.outbox import service as outbox
 from bot.store.models import ActionRow, IncidentRow, SignalRow
 from bot.storms import service as storms
+from bot.storms.keys import storm_key
 
 
 class OpenOrUpdateIncident:
@@ -48,11 +49,14 @@ class OpenOrUpdateIncident:
             await self._storm_alert(ctx, outcome, None, now)
             return
         if outcome.storm is not None:
+            key = storm_key(signal.environment)
             incident, created = await storms.open_or_attach(session, signal, now)
         else:
             key = outcome.attach_key or outcome.group_key
             incident, created = await incidents.open_or_attach(session, signal, key, now)
         assert incident.id is not None
+        if ctx.open_incidents is not None:
+            ctx.open_incidents.opened(key, incident.id)
         outcome.incident_id = incident.id
         outcome.disposition = Disposition.OPENED if created else Disposition.ATTACHED
         await self._link_signal(session, outcome)

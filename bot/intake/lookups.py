@@ -1,0 +1,53 @@
+"""What one batch knows of open incidents: asked for once, kept true as the batch writes.
+
+Every new alert asks which incident holds its group (and its split-out service, and its
+environment's storm). Asked one alert at a time that is three round trips each; asked
+for the whole batch at its start it is one. The batch's own writes keep the answers
+true: an incident it opens or a storm it ends is noted here as it happens. Rows other
+replicas write meanwhile are caught as before, by the unique `open_group_key`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.store.models import IncidentRow
+
+# Keys per IN (...) list: well inside both backends' limits on bound parameters.
+CHUNK = 500
+
+
+class OpenIncidents:
+    def __init__(self, known: dict[str, int | None]) -> None:
+        self._known = known
+
+    @classmethod
+    async def load(cls, session: AsyncSession, keys: Iterable[str]) -> OpenIncidents:
+        wanted = sorted(set(keys))
+        known: dict[str, int | None] = dict.fromkeys(wanted)
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start : start + CHUNK]
+            result = await session.exec(
+                select(IncidentRow.open_group_key, IncidentRow.id).where(
+                    col(IncidentRow.open_group_key).in_(chunk)
+                )
+            )
+            for key, incident_id in result.all():
+                if key is not None:
+                    known[key] = incident_id
+        return cls(known)
+
+    def knows(self, key: str) -> bool:
+        return key in self._known
+
+    def get(self, key: str) -> int | None:
+        return self._known[key]
+
+    def opened(self, key: str, incident_id: int) -> None:
+        self._known[key] = incident_id
+
+    def closed(self, key: str) -> None:
+        self._known[key] = None
