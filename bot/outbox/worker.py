@@ -78,6 +78,7 @@ class OutboxWorker:
         self._swept_at = self._clock() - SWEEP_EVERY
         self._wake = asyncio.Event()
         self._stopping = False
+        self._stopped = asyncio.Event()
         self.worker_id = uuid.uuid4().hex[:16]
 
     @property
@@ -221,11 +222,22 @@ class OutboxWorker:
         """
         if self._give_way is None:
             return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._give_way(), timeout=self._give_way_seconds)
+        quiet = asyncio.ensure_future(self._give_way())
+        stopping = asyncio.ensure_future(self._stopped.wait())
+        try:
+            await asyncio.wait(
+                {quiet, stopping},
+                timeout=self._give_way_seconds,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            for task in (quiet, stopping):
+                task.cancel()
+            await asyncio.gather(quiet, stopping, return_exceptions=True)
 
     def stop(self) -> None:
         self._stopping = True
+        self._stopped.set()
         self._wake.set()
 
     async def drain(self, timeout: float = 30.0, *, due_only: bool = False) -> None:

@@ -77,3 +77,12 @@ async def test_jobs_still_run_when_the_intake_never_goes_quiet(harness: Harness)
     finally:
         worker.stop()
         await running
+
+
+async def test_stopping_ends_the_wait_for_the_intake(harness: Harness) -> None:
+    intake = _Intake()  # never finishes
+    worker, _ran = await _worker(harness, intake, bound=3600)
+    running = asyncio.create_task(worker.run_forever())
+    await asyncio.wait_for(intake.waited.wait(), 10)
+    worker.stop()
+    await asyncio.wait_for(running, 10)  # a guard: it returns at once, not in an hour
