@@ -36,6 +36,9 @@ async def find_open(session: AsyncSession, group_key: str) -> IncidentRow | None
     return result.first()
 
 
+_NO_AUTOFLUSH = {"autoflush": False}
+
+
 @cache
 def _open_id_query() -> SelectOfScalar[int | None]:
     """Built once: grouping asks it for every new alert, and building it cost more than
@@ -44,8 +47,14 @@ def _open_id_query() -> SelectOfScalar[int | None]:
 
 
 async def find_open_id(session: AsyncSession, group_key: str) -> int | None:
-    """The id of the open incident holding `group_key`, without loading the incident."""
-    result = await session.exec(_open_id_query(), params={"group_key": group_key})
+    """The id of the open incident holding `group_key`, without loading the incident.
+
+    Pending rows are not flushed for it: incidents are inserted at once, never left
+    pending, so none of them can change its answer.
+    """
+    result = await session.exec(
+        _open_id_query(), params={"group_key": group_key}, execution_options=_NO_AUTOFLUSH
+    )
     return result.first()
 
 

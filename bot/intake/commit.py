@@ -124,10 +124,11 @@ class GroupCommit:
                 waiting.failure = None
                 await self._stages_for(waiting.ctx, session)
                 effects.merge(waiting.ctx.effects)
-                # Its added rows are written before they are let go; the next delivery
-                # reads rows afresh, as it would in a session of its own.
-                await session.flush()
-                session.expunge_all()
+                # The next delivery reads rows afresh, as it would in a session of its
+                # own; rows it added and not yet written (its log entries) stay, to be
+                # written with the batch's others in one statement.
+                for loaded in list(session.identity_map.values()):
+                    session.expunge(loaded)
             await effects.apply(session)
 
     async def _write_alone(self, waiting: _Waiting) -> None:

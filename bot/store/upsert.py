@@ -41,10 +41,20 @@ def _statement(
 
 
 async def insert_if_absent(
-    session: AsyncSession, model: type[SQLModel], values: dict[str, Any], conflict: list[str]
+    session: AsyncSession,
+    model: type[SQLModel],
+    values: dict[str, Any],
+    conflict: list[str],
+    *,
+    autoflush: bool = True,
 ) -> Any | None:
-    """Insert a row unless `conflict` columns already match one; return its id or None."""
+    """Insert a row unless `conflict` columns already match one; return its id or None.
+
+    `autoflush=False` leaves the session's pending rows unwritten for now: only for a
+    row that refers to none of them.
+    """
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     statement = _statement(dialect, model, tuple(conflict))
-    result = await session.exec(statement, params=values)
+    options = {} if autoflush else {"autoflush": False}
+    result = await session.exec(statement, params=values, execution_options=options)
     return result.scalar_one_or_none()

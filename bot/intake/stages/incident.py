@@ -224,7 +224,8 @@ class OpenOrUpdateIncident:
         await session.exec(
             _link_statement(),
             params={"link_signal": outcome.signal_id, "link_incident": outcome.incident_id},
-            execution_options={"synchronize_session": False},
+            # Nothing pending changes which signal belongs where: no flush needed first.
+            execution_options={"synchronize_session": False, "autoflush": False},
         )
 
 

@@ -39,6 +39,9 @@ class Persist:
                     "subject": signal.subject.model_dump(mode="json") if signal.subject else None,
                 },
                 ["occurrence_key"],
+                # A signal refers to no row the batch has pending; those (its log
+                # entries) are written together, later (bot/intake/commit.py).
+                autoflush=False,
             )
             if row_id is None:
                 outcome.disposition = Disposition.DUPLICATE
