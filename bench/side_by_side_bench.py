@@ -314,6 +314,8 @@ def bare_bolt(workdir: Path, api_url: str) -> ChildProcess:
 @dataclass
 class Figures:
     intake: dict[str, Run] = field(default_factory=dict)
+    # Each backend's intake run in its two parts: (backend, "new alerts" | "repeats").
+    parts: dict[tuple[str, str], Run] = field(default_factory=dict)
     acks: dict[str, Run] = field(default_factory=dict)
     rss_kib: dict[str, int] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
@@ -388,7 +390,17 @@ async def run_smokejumper(
         run = Run(f"smokejumper /alerts/alertmanager, {backend}")
         url = server.url + "/alerts/alertmanager"
         requests = webhook_requests(args.requests, args.distinct, starts)
-        await closed_loop(session, url, requests, args.intake_concurrency, run)
+        # The same requests in the same order, timed in two parts: the first delivery of
+        # each alert (a new signal, grouped into an incident) and the repeats after it.
+        parts = {"new alerts": requests[: args.distinct], "repeats": requests[args.distinct :]}
+        for part, part_requests in parts.items():
+            part_run = Run(f"  of which {part}, {backend}")
+            await closed_loop(session, url, part_requests, args.intake_concurrency, part_run)
+            run.latencies_ms += part_run.latencies_ms
+            run.statuses += part_run.statuses
+            run.samples += part_run.samples
+            run.wall_seconds += part_run.wall_seconds
+            figures.parts[(backend, part)] = part_run
         figures.intake[backend] = run
         acks = Run(f"smokejumper /slack/events, {backend}")
         requests = command_requests(args.commands, emulator)
@@ -460,10 +472,16 @@ def verdicts(figures: Figures) -> list[str]:
 
 
 def report(figures: Figures, args: argparse.Namespace) -> None:
+    intake: dict[str, Run] = {}
+    for key, run in figures.intake.items():
+        intake[key] = run
+        for part in ("new alerts", "repeats"):
+            if (key, part) in figures.parts:
+                intake[f"{key} {part}"] = figures.parts[(key, part)]
     table(
         f"Intake: {args.requests:,} single-alert requests, {args.intake_concurrency} concurrent, "
         f"{args.distinct} distinct alerts (ratio to Alertmanager)",
-        {("alertmanager" if k == "alertmanager" else k): v for k, v in figures.intake.items()},
+        intake,
         "alertmanager",
         "alerts",
     )
