@@ -69,7 +69,7 @@ class Settings(BaseSettings):
     slack_messages_per_second_per_channel: float = Field(default=1.0, gt=0)
     slack_max_rate_limit_retries: int = Field(default=5, ge=0)
     # Slack requests handled at once after their ack (handlers/slack/work.py); more wait.
-    slack_work_concurrency: int = Field(default=32, ge=1, le=1024)
+    slack_work_concurrency: int = Field(default=16, ge=1, le=1024)
     outbox_workers: int = Field(default=4, ge=1)
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     public_url: str | None = None
