@@ -55,6 +55,10 @@ async def insert_if_absent(
     """
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     statement = _statement(dialect, model, tuple(conflict))
-    options = {} if autoflush else {"autoflush": False}
-    result = await session.exec(statement, params=values, execution_options=options)
+    if autoflush:
+        result = await session.exec(statement, params=values)
+    else:
+        # A Core statement flushes whatever its options say; only the session can hold it.
+        with session.no_autoflush:
+            result = await session.exec(statement, params=values)
     return result.scalar_one_or_none()
