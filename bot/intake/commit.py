@@ -29,6 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.intake.context import IntakeContext
 from bot.intake.effects import DeferredEffects
+from bot.intake.links import PendingLinks
 from bot.intake.lookups import OpenIncidents
 from bot.store.database import SessionFactory
 from bot.storms.keys import split_key, storm_key
@@ -119,8 +120,10 @@ class GroupCommit:
         effects = DeferredEffects()
         async with self._sessions() as session, session.begin():
             known = await OpenIncidents.load(session, _keys_asked(batch))
+            links = PendingLinks()
             for waiting in batch:
                 waiting.ctx.open_incidents = known
+                waiting.ctx.pending_links = links
                 waiting.failure = None
                 await self._stages_for(waiting.ctx, session)
                 effects.merge(waiting.ctx.effects)
@@ -129,6 +132,7 @@ class GroupCommit:
                 # written with the batch's others in one statement.
                 for loaded in list(session.identity_map.values()):
                     session.expunge(loaded)
+            await links.write(session)
             await effects.apply(session)
 
     async def _write_alone(self, waiting: _Waiting) -> None:

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.signals import Signal
 from bot.intake.effects import DeferredEffects
+from bot.intake.links import PendingLinks
 from bot.intake.lookups import OpenIncidents
 from bot.ports.alerts import AlertSource, Rejected
 from policies.decisions import Reason
@@ -66,6 +67,8 @@ class IntakeContext:
     effects: DeferredEffects = field(default_factory=DeferredEffects)
     # The batch's answers to "which incident holds this key?" (None: ask the database).
     open_incidents: OpenIncidents | None = None
+    # The batch's signal-to-incident links, written together (None: each at once).
+    pending_links: PendingLinks | None = None
 
     def forget_database_facts(self) -> None:
         """Undo what the database stages noted, for a run whose transaction rolled back."""
@@ -75,6 +78,7 @@ class IntakeContext:
         ]
         self.effects = DeferredEffects()
         self.open_incidents = None
+        self.pending_links = None
         self.session = None
 
     def db(self) -> AsyncSession:

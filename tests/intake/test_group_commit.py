@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -11,9 +12,11 @@ from sqlmodel import select
 
 from bot.domain.events import EventKind
 from bot.eventlog import service as eventlog
+from bot.intake.build import build_pipeline
 from bot.intake.commit import GroupCommit
-from bot.intake.context import IntakeContext
+from bot.intake.context import Disposition, IntakeContext
 from bot.store.models import EventRow
+from handlers.http.sources import build_alert_sources
 from tests.conftest import fixture_json
 from tests.support.harness import Harness
 
@@ -133,3 +136,42 @@ async def test_alerts_of_one_group_in_one_batch_share_one_incident(harness: Harn
     assert outcomes == [(("attached", 1),)] * 19 + [(("opened", 1),)]
     assert len({tuple(r.body["incidents"]) for r in replies}) == 1
     assert len(await harness.incidents()) == 1
+
+
+async def test_a_resolve_batched_behind_its_firing_finds_it_linked(harness: Harness) -> None:
+    """Links are written per batch; a resolve in the same batch must still see them."""
+    app = harness.app
+    pipeline = build_pipeline(app.settings, app.runtime.sessions, app.clock, app.runtime.policy)
+    source = build_alert_sources(app.settings).alertmanager
+    assert source is not None
+    template = fixture_json("alertmanager/alertmanager_0.25_firing.json")
+
+    def delivery(fingerprint: str, status: str) -> IntakeContext:
+        alert = {**template["alerts"][0], "fingerprint": fingerprint, "status": status}
+        if status == "resolved":
+            alert["endsAt"] = "2030-01-01T00:00:00Z"
+        body = {**template, "status": status, "alerts": [alert]}
+        return IntakeContext(
+            source=source,
+            headers={},
+            content_type="application/json",
+            body=json.dumps(body).encode(),
+            received_at=app.clock(),
+            correlation_id=f"{fingerprint}-{status}",
+        )
+
+    # Handed in in one turn of the loop: one batch, in this order.
+    done = await asyncio.gather(
+        pipeline.run(delivery("00000000000000f1", "firing")),
+        pipeline.run(delivery("00000000000000f2", "firing")),
+        pipeline.run(delivery("00000000000000f1", "resolved")),
+    )
+    assert [o.disposition for ctx in done for o in ctx.outcomes] == [
+        Disposition.OPENED,
+        Disposition.ATTACHED,
+        Disposition.RESOLVED,
+    ]
+    [incident] = await harness.incidents()
+    assert incident.signal_resolved is False  # the second alert still fires
+    [resolved] = [e for e in await harness.events(incident.id) if e.kind == "signal.resolved"]
+    assert resolved.data["still_firing"] == ["00000000000000f2"]

@@ -31,6 +31,9 @@ class Group:
                 outcome.incident_id = found
                 continue
             if outcome.signal.status is SignalStatus.RESOLVED:
+                if ctx.pending_links is not None:
+                    # Its firing signal may be linked earlier in this very batch.
+                    await ctx.pending_links.write(session)
                 # Its firing signal may sit in a storm, or in a service split out of one.
                 held = await storms.incident_of_fingerprint(
                     session, outcome.signal.source, outcome.signal.fingerprint

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
 
-from sqlalchemy import Update, bindparam, update
+from sqlalchemy import update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,6 +17,7 @@ from bot.incidents import jobs
 from bot.incidents import service as incidents
 from bot.incidents.opened import incident_opened
 from bot.intake.context import Disposition, IntakeContext, SignalOutcome
+from bot.intake.links import link_now
 from bot.outbox import service as outbox
 from bot.store.models import ActionRow, IncidentRow, SignalRow
 from bot.storms import service as storms
@@ -45,7 +45,7 @@ class OpenOrUpdateIncident:
             # Joining a storm grouping found open: its row is not needed, only its id.
             outcome.incident_id = outcome.storm_incident_id
             outcome.disposition = Disposition.ATTACHED
-            await self._link_signal(session, outcome)
+            await self._link_signal(ctx, outcome)
             await self._storm_alert(ctx, outcome, None, now)
             return
         if outcome.storm is not None:
@@ -59,7 +59,7 @@ class OpenOrUpdateIncident:
             ctx.open_incidents.opened(key, incident.id)
         outcome.incident_id = incident.id
         outcome.disposition = Disposition.OPENED if created else Disposition.ATTACHED
-        await self._link_signal(session, outcome)
+        await self._link_signal(ctx, outcome)
         if storms.is_storm(incident):
             await self._storm_alert(ctx, outcome, incident if created else None, now)
             return
@@ -174,7 +174,10 @@ class OpenOrUpdateIncident:
             )
             return
         outcome.disposition = Disposition.RESOLVED
-        await self._link_signal(session, outcome)
+        await self._link_signal(ctx, outcome)
+        if ctx.pending_links is not None:
+            # What still fires is read from the links: the batch's must be written first.
+            await ctx.pending_links.write(session)
         still_firing = await _firing_fingerprints(session, outcome.incident_id)
         await incidents.set_fields(
             session, outcome.incident_id, signal_resolved=not still_firing, updated_at=now
@@ -220,23 +223,12 @@ class OpenOrUpdateIncident:
         )
 
     @staticmethod
-    async def _link_signal(session: AsyncSession, outcome: SignalOutcome) -> None:
-        await session.exec(
-            _link_statement(),
-            params={"link_signal": outcome.signal_id, "link_incident": outcome.incident_id},
-            # Nothing pending changes which signal belongs where: no flush needed first.
-            execution_options={"synchronize_session": False, "autoflush": False},
-        )
-
-
-@cache
-def _link_statement() -> Update:
-    """Built once: every stored alert is linked to its incident with it."""
-    return (
-        update(SignalRow)
-        .where(col(SignalRow.id) == bindparam("link_signal"))
-        .values(incident_id=bindparam("link_incident"))
-    )
+    async def _link_signal(ctx: IntakeContext, outcome: SignalOutcome) -> None:
+        assert outcome.signal_id is not None and outcome.incident_id is not None
+        if ctx.pending_links is not None:
+            ctx.pending_links.add(outcome.signal_id, outcome.incident_id)
+        else:
+            await link_now(ctx.db(), outcome.signal_id, outcome.incident_id)
 
 
 def _signal_facts(signal: Signal) -> dict[str, object]:
