@@ -31,7 +31,7 @@ from slack_bolt.response import BoltResponse
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LIMIT = 32
+DEFAULT_LIMIT = 16
 
 
 class WorkPool:
