@@ -88,11 +88,6 @@ async def active(session: AsyncSession, environment: str) -> IncidentRow | None:
     return await incidents.find_open(session, storm_key(environment))
 
 
-async def active_id(session: AsyncSession, environment: str) -> int | None:
-    """The id of the environment's storm incident while alerts join it (nothing loaded)."""
-    return await incidents.find_open_id(session, storm_key(environment))
-
-
 async def open_or_attach(
     session: AsyncSession, signal: Signal, now: datetime
 ) -> tuple[IncidentRow, bool]:
