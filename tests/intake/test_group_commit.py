@@ -19,6 +19,7 @@ from bot.store.models import EventRow
 from handlers.http.sources import build_alert_sources
 from tests.conftest import fixture_json
 from tests.support.harness import Harness
+from tests.support.intake import bare_context
 
 pytestmark = pytest.mark.both_databases
 
@@ -48,14 +49,7 @@ class _RecordThenMaybeFail:
 
 
 def _ctx(name: str) -> IntakeContext:
-    return IntakeContext(
-        source=None,  # type: ignore[arg-type]
-        headers={},
-        content_type="application/json",
-        body=b"{}",
-        received_at=AT,
-        correlation_id=name,
-    )
+    return bare_context(name, AT)
 
 
 async def _stored(harness: Harness) -> set[str]:

@@ -17,6 +17,7 @@ from bot.intake.seen import CommittedOccurrences
 from bot.store.models import SignalRow
 from tests.conftest import fixture_json
 from tests.support.harness import Harness
+from tests.support.intake import bare_context
 
 
 def _firing(fingerprint: str) -> dict[str, Any]:
@@ -116,14 +117,7 @@ async def test_an_occurrence_is_remembered_only_after_its_commit() -> None:
     pipeline = Pipeline(stages, database, CommittedOccurrences(10))  # type: ignore[arg-type]
 
     def ctx() -> IntakeContext:
-        return IntakeContext(
-            source=None,  # type: ignore[arg-type]
-            headers={},
-            content_type="application/json",
-            body=b"{}",
-            received_at=at,
-            correlation_id="c",
-        )
+        return bare_context("c", at)
 
     with pytest.raises(IntakeError):
         await pipeline.run(ctx())
