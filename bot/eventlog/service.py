@@ -9,6 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.events import EventKind
+from bot.eventlog.buffer import held
 from bot.store.models import EventRow
 
 
@@ -22,8 +23,26 @@ def record(
     at: datetime,
     incident_id: int | None = None,
     data: dict[str, Any] | None = None,
-) -> EventRow:
-    """Add one entry to the log within the caller's transaction."""
+) -> None:
+    """Add one entry to the log within the caller's transaction.
+
+    A session that holds its entries (bot/eventlog/buffer.py) gets them as plain values,
+    written together later in the same transaction.
+    """
+    entries = held(session)
+    if entries is not None:
+        entries.append(
+            {
+                "incident_id": incident_id,
+                "at": at,
+                "actor": actor,
+                "kind": kind.value,
+                "summary": summary,
+                "data": data or {},
+                "correlation_id": correlation_id,
+            }
+        )
+        return
     row = EventRow(
         incident_id=incident_id,
         at=at,
@@ -34,7 +53,6 @@ def record(
         correlation_id=correlation_id,
     )
     session.add(row)
-    return row
 
 
 async def timeline(session: AsyncSession, incident_id: int) -> list[EventRow]:

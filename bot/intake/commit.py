@@ -27,6 +27,7 @@ from typing import Protocol
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.eventlog.buffer import hold_events, write_held
 from bot.intake.context import IntakeContext
 from bot.intake.effects import DeferredEffects
 from bot.intake.links import PendingLinks
@@ -119,6 +120,7 @@ class GroupCommit:
             return
         effects = DeferredEffects()
         async with self._sessions() as session, session.begin():
+            hold_events(session)
             known = await OpenIncidents.load(session, _keys_asked(batch))
             links = PendingLinks()
             for waiting in batch:
@@ -128,20 +130,23 @@ class GroupCommit:
                 await self._stages_for(waiting.ctx, session)
                 effects.merge(waiting.ctx.effects)
                 # The next delivery reads rows afresh, as it would in a session of its
-                # own; rows it added and not yet written (its log entries) stay, to be
-                # written with the batch's others in one statement.
+                # own; rows it added and not yet written stay, to be written with the
+                # batch's others.
                 for loaded in list(session.identity_map.values()):
                     session.expunge(loaded)
             await links.write(session)
             await effects.apply(session)
+            await write_held(session)
 
     async def _write_alone(self, waiting: _Waiting) -> None:
         waiting.ctx.forget_database_facts()
         waiting.failure = None
         try:
             async with self._sessions() as session, session.begin():
+                hold_events(session)
                 await self._stages_for(waiting.ctx, session)
                 await waiting.ctx.effects.apply(session)
+                await write_held(session)
         except Exception as exc:
             waiting.failure = exc
             waiting.ctx.forget_database_facts()
