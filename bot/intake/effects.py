@@ -10,12 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import update
-from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.signals import Severity
-from bot.store.models import IncidentRow
+from bot.incidents.signal_counts import count_alerts
 from bot.storms import service as storms
 
 
@@ -86,19 +84,12 @@ class DeferredEffects:
 
 
 async def _write(session: AsyncSession, storm_id: int, bump: StormBump, at: datetime) -> None:
-    values: dict[str, object] = {
-        "signal_count": IncidentRow.signal_count + bump.alerts,
-        "updated_at": at,
-        "version": IncidentRow.version + 1,
-    }
-    if bump.clear_resolved:
-        values["signal_resolved"] = False
-    await session.exec(update(IncidentRow).where(col(IncidentRow.id) == storm_id).values(**values))
-    if bump.severity is not None:
-        # Only ever raised: a warning joining a critical storm leaves it critical.
-        ranked = [s.value for s in Severity if s.rank < bump.severity.rank]
-        await session.exec(
-            update(IncidentRow)
-            .where(col(IncidentRow.id) == storm_id, col(IncidentRow.severity).in_(ranked))
-            .values(severity=bump.severity.value)
-        )
+    # A warning joining a critical storm leaves it critical: severity is only raised.
+    await count_alerts(
+        session,
+        storm_id,
+        alerts=bump.alerts,
+        at=at,
+        severity=bump.severity,
+        clear_resolved=bump.clear_resolved,
+    )

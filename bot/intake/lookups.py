@@ -10,14 +10,26 @@ replicas write meanwhile are caught as before, by the unique `open_group_key`.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 
-from sqlmodel import col, select
+from sqlalchemy import bindparam
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
 
 from bot.store.models import IncidentRow
 
 # Keys per IN (...) list: well inside both backends' limits on bound parameters.
 CHUNK = 500
+
+
+@cache
+def _query() -> Select[str | None, int]:
+    """Built once, against the table: asked at the start of every batch."""
+    table = IncidentRow.__table__  # type: ignore[attr-defined]
+    return select(table.c.open_group_key, table.c.id).where(
+        table.c.open_group_key.in_(bindparam("open_group_keys", expanding=True))
+    )
 
 
 class OpenIncidents:
@@ -30,11 +42,7 @@ class OpenIncidents:
         known: dict[str, int | None] = dict.fromkeys(wanted)
         for start in range(0, len(wanted), CHUNK):
             chunk = wanted[start : start + CHUNK]
-            result = await session.exec(
-                select(IncidentRow.open_group_key, IncidentRow.id).where(
-                    col(IncidentRow.open_group_key).in_(chunk)
-                )
-            )
+            result = await session.exec(_query(), params={"open_group_keys": chunk})
             for key, incident_id in result.all():
                 if key is not None:
                     known[key] = incident_id

@@ -61,6 +61,28 @@ class Job:
             await self.lease.hold()
 
 
+@cache
+def _waiting_query(without_incident: bool) -> SelectOfScalar[int]:
+    """Built once, against the table: every coalesced enqueue (a card refresh per batch
+    of a storm's alerts) asks it."""
+    table = OutboxRow.__table__  # type: ignore[attr-defined]
+    incident = (
+        table.c.incident_id.is_(None)
+        if without_incident
+        else table.c.incident_id == bindparam("waiting_incident")
+    )
+    return (
+        select(table.c.id)
+        .where(
+            table.c.kind == bindparam("waiting_kind"),
+            incident,
+            table.c.status == PENDING,
+            table.c.attempts == 0,
+        )
+        .limit(1)
+    )
+
+
 async def enqueue(
     session: AsyncSession,
     *,
@@ -83,12 +105,8 @@ async def enqueue(
         incident_id = int((payload or {})["incident_id"])
     if coalesce:
         waiting = await session.exec(
-            select(OutboxRow.id).where(
-                OutboxRow.kind == kind,
-                OutboxRow.incident_id == incident_id,
-                OutboxRow.status == PENDING,
-                OutboxRow.attempts == 0,
-            )
+            _waiting_query(incident_id is None),
+            params={"waiting_kind": kind, "waiting_incident": incident_id},
         )
         if waiting.first() is not None:
             return

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,6 +15,7 @@ from bot.eventlog import service as eventlog
 from bot.incidents import jobs
 from bot.incidents import service as incidents
 from bot.incidents.opened import incident_opened
+from bot.incidents.signal_counts import count_alerts
 from bot.intake.context import Disposition, IntakeContext, SignalOutcome
 from bot.intake.links import link_now
 from bot.outbox import service as outbox
@@ -63,17 +63,13 @@ class OpenOrUpdateIncident:
         if storms.is_storm(incident):
             await self._storm_alert(ctx, outcome, incident if created else None, now)
             return
-        worse = Severity(signal.severity).rank > Severity(incident.severity).rank
-        await session.exec(
-            update(IncidentRow)
-            .where(col(IncidentRow.id) == incident.id)
-            .values(
-                signal_count=IncidentRow.signal_count + 1,
-                signal_resolved=False,
-                updated_at=now,
-                version=IncidentRow.version + 1,
-                **({"severity": signal.severity.value} if worse else {}),
-            )
+        await count_alerts(
+            session,
+            incident.id,
+            alerts=1,
+            at=now,
+            severity=Severity(signal.severity),
+            clear_resolved=True,
         )
         data = {
             **_signal_facts(signal),
