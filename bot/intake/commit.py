@@ -1,9 +1,11 @@
 """Group commit: concurrent deliveries' database stages share one transaction per batch.
 
 A commit is the expensive part of taking an alert (a WAL write on SQLite, a round trip
-and a flush on PostgreSQL), so deliveries that arrive while a batch is being written wait
-and go together in the next: one commit for the lot. A delivery's waiter is released only
-after the commit that holds its rows, so its 2xx still means "durable".
+and a flush on PostgreSQL), so deliveries share one. A batch takes what is queued, stores
+all its signals in one statement, then runs each delivery's other stages in turn;
+deliveries that arrive meanwhile join it (up to `max_batch`), and those arriving during
+its commit go together in the next. A delivery's waiter is released only after the
+commit that holds its rows, so its 2xx still means "durable".
 
 Batches are optimistic: the deliveries run one after another in the one transaction, with
 no savepoint each (two more round trips per delivery). Should any of them fail, or the
@@ -11,9 +13,11 @@ commit itself, the whole transaction is rolled back and each delivery of the bat
 again in a transaction of its own, so the culprit fails alone and its batch-mates are
 still stored.
 
-Dedup and grouping need nothing special: batch-mates see each other's rows inside the
+Dedup and grouping need little: batch-mates see each other's rows inside the
 transaction, and across replicas the unique `occurrence_key` and `open_group_key`
-decide, as they do for single deliveries.
+decide, as they do for single deliveries. The one decision that counts stored signals,
+the storm breaker, is told which of them belong to deliveries not yet run
+(`IntakeContext.signals_ahead`), so it decides as if each delivery ran on its own.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from bot.intake.context import IntakeContext
 from bot.intake.effects import DeferredEffects
 from bot.intake.links import PendingLinks
 from bot.intake.lookups import OpenIncidents
+from bot.intake.stages.persist import store_batch
 from bot.store.database import SessionFactory
 from bot.storms.keys import split_key, storm_key
 
@@ -97,7 +102,7 @@ class GroupCommit:
         # One yield first, so deliveries that arrive in the same turn of the loop join.
         await asyncio.sleep(0)
         while self._queue:
-            batch = [self._queue.popleft() for _ in range(min(self._max_batch, len(self._queue)))]
+            batch = self._take(self._max_batch)
             try:
                 await self._write(batch)
             except Exception:
@@ -115,28 +120,45 @@ class GroupCommit:
                     _release(waiting)
 
     async def _write(self, batch: list[_Waiting]) -> None:
-        if len(batch) == 1:
-            await self._write_alone(batch[0])
-            return
+        """Write `batch`, and deliveries that arrive meanwhile, in one transaction.
+
+        Deliveries queued while the batch's stages run join it (up to `max_batch`), so
+        a delivery that arrives a moment after the others is not left to a transaction
+        of its own. Those that join are added to `batch`: its caller answers them too.
+        """
         effects = DeferredEffects()
         async with self._sessions() as session, session.begin():
             hold_events(session)
             known = await OpenIncidents.load(session, _keys_asked(batch))
             links = PendingLinks()
-            for waiting in batch:
-                waiting.ctx.open_incidents = known
-                waiting.ctx.pending_links = links
-                waiting.failure = None
-                await self._stages_for(waiting.ctx, session)
-                effects.merge(waiting.ctx.effects)
-                # The next delivery reads rows afresh, as it would in a session of its
-                # own; rows it added and not yet written stay, to be written with the
-                # batch's others.
-                for loaded in list(session.identity_map.values()):
-                    session.expunge(loaded)
+            arrivals = list(batch)
+            while arrivals:
+                contexts = [waiting.ctx for waiting in arrivals]
+                await store_batch(session, contexts)
+                ahead = _stored_signals(contexts)
+                for waiting in arrivals:
+                    ahead.difference_update(_stored_signals([waiting.ctx]))
+                    waiting.ctx.signals_ahead = frozenset(ahead)
+                    waiting.ctx.open_incidents = known
+                    waiting.ctx.pending_links = links
+                    waiting.failure = None
+                    await self._stages_for(waiting.ctx, session)
+                    effects.merge(waiting.ctx.effects)
+                    # The next delivery reads rows afresh, as it would in a session of
+                    # its own; rows it added and not yet written stay, to be written
+                    # with the batch's others.
+                    for loaded in list(session.identity_map.values()):
+                        session.expunge(loaded)
+                arrivals = self._take(self._max_batch - len(batch))
+                batch.extend(arrivals)
+                if arrivals:
+                    await known.learn(session, _keys_asked(arrivals))
             await links.write(session)
             await effects.apply(session)
             await write_held(session)
+
+    def _take(self, most: int) -> list[_Waiting]:
+        return [self._queue.popleft() for _ in range(min(most, len(self._queue)))]
 
     async def _write_alone(self, waiting: _Waiting) -> None:
         waiting.ctx.forget_database_facts()
@@ -163,6 +185,10 @@ class GroupCommit:
                 await stage(ctx)
         finally:
             ctx.session = None
+
+
+def _stored_signals(contexts: list[IntakeContext]) -> set[int]:
+    return {o.signal_id for ctx in contexts for o in ctx.outcomes if o.signal_id is not None}
 
 
 def _keys_asked(batch: list[_Waiting]) -> list[str]:

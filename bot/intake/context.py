@@ -69,6 +69,9 @@ class IntakeContext:
     open_incidents: OpenIncidents | None = None
     # The batch's signal-to-incident links, written together (None: each at once).
     pending_links: PendingLinks | None = None
+    # Signals the batch stored for deliveries after this one: decisions made for this
+    # one (the storm breaker's count) must not see them yet.
+    signals_ahead: frozenset[int] = frozenset()
 
     def forget_database_facts(self) -> None:
         """Undo what the database stages noted, for a run whose transaction rolled back."""
@@ -79,6 +82,7 @@ class IntakeContext:
         self.effects = DeferredEffects()
         self.open_incidents = None
         self.pending_links = None
+        self.signals_ahead = frozenset()
         self.session = None
 
     def db(self) -> AsyncSession:

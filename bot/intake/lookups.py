@@ -38,15 +38,20 @@ class OpenIncidents:
 
     @classmethod
     async def load(cls, session: AsyncSession, keys: Iterable[str]) -> OpenIncidents:
-        wanted = sorted(set(keys))
-        known: dict[str, int | None] = dict.fromkeys(wanted)
+        known = cls({})
+        await known.learn(session, keys)
+        return known
+
+    async def learn(self, session: AsyncSession, keys: Iterable[str]) -> None:
+        """Ask about the keys not yet known; what the batch has already noted stays."""
+        wanted = sorted(set(keys) - self._known.keys())
+        self._known.update(dict.fromkeys(wanted))
         for start in range(0, len(wanted), CHUNK):
             chunk = wanted[start : start + CHUNK]
             result = await session.exec(_query(), params={"open_group_keys": chunk})
             for key, incident_id in result.all():
                 if key is not None:
-                    known[key] = incident_id
-        return cls(known)
+                    self._known[key] = incident_id
 
     def knows(self, key: str) -> bool:
         return key in self._known

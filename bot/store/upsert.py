@@ -40,6 +40,20 @@ def _statement(
     ).returning(primary_key)
 
 
+def returning_insert(
+    dialect: str, model: type[SQLModel], conflict: tuple[str, ...], returning: tuple[str, ...]
+) -> ReturningInsert[Any]:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING `returning`, to bind many rows at once.
+
+    Executed with a list of rows it is one multi-row statement (SQLAlchemy's "insert
+    many values"); only the rows inserted come back, so callers match them by a column.
+    """
+    table = model.__table__  # type: ignore[attr-defined]
+    return (
+        _insert(dialect)(table).on_conflict_do_nothing(index_elements=list(conflict))
+    ).returning(*(table.c[name] for name in returning))
+
+
 async def insert_if_absent(
     session: AsyncSession,
     model: type[SQLModel],

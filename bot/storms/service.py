@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -52,9 +53,14 @@ def is_storm(incident: IncidentRow) -> bool:
     return incident.kind == STORM
 
 
-async def alerting_services(session: AsyncSession, environment: str, since: datetime) -> History:
-    """Services with a firing alert in the environment since `since`, as the breaker sees them."""
-    result = await session.exec(
+async def alerting_services(
+    session: AsyncSession, environment: str, since: datetime, excluding: Collection[int] = ()
+) -> History:
+    """Services with a firing alert in the environment since `since`, as the breaker sees them.
+
+    `excluding` are signals stored ahead of their turn (a batch's later deliveries).
+    """
+    query = (
         select(SignalRow.service, func.min(SignalRow.received_at))
         .where(
             SignalRow.environment == environment,
@@ -63,16 +69,24 @@ async def alerting_services(session: AsyncSession, environment: str, since: date
         )
         .group_by(col(SignalRow.service))
     )
+    if excluding:
+        query = query.where(col(SignalRow.id).not_in(sorted(excluding)))
+    result = await session.exec(query)
     return History(services_alerting=tuple(AlertingService(s, at) for s, at in result.all() if at))
 
 
 async def breaker(
-    session: AsyncSession, policy: Policy, environment: str, now: datetime
+    session: AsyncSession,
+    policy: Policy,
+    environment: str,
+    now: datetime,
+    excluding: Collection[int] = (),
 ) -> Reason | None:
     """The policy's circuit breaker over one environment's alerts: a Reason while it is open."""
     window = policy.rules.limits.circuit_breaker.window_minutes
     since = window_start(now, window)
-    return breaker_reason(await alerting_services(session, environment, since), policy, now)
+    history = await alerting_services(session, environment, since, excluding)
+    return breaker_reason(history, policy, now)
 
 
 def joining(environment: str) -> Reason:

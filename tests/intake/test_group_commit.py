@@ -169,3 +169,95 @@ async def test_a_resolve_batched_behind_its_firing_finds_it_linked(harness: Harn
     assert incident.signal_resolved is False  # the second alert still fires
     [resolved] = [e for e in await harness.events(incident.id) if e.kind == "signal.resolved"]
     assert resolved.data["still_firing"] == ["00000000000000f2"]
+
+
+def _delivery(
+    harness: Harness, fingerprint: str, starts: str = "2030-01-01T00:00:00Z"
+) -> IntakeContext:
+    source = build_alert_sources(harness.app.settings).alertmanager
+    assert source is not None
+    template = fixture_json("alertmanager/alertmanager_0.25_firing.json")
+    alert = {**template["alerts"][0], "fingerprint": fingerprint, "startsAt": starts}
+    return IntakeContext(
+        source=source,
+        headers={},
+        content_type="application/json",
+        body=json.dumps({**template, "alerts": [alert]}).encode(),
+        received_at=harness.app.clock(),
+        correlation_id=f"{fingerprint}-{starts}",
+    )
+
+
+async def test_a_batch_stores_its_signals_in_one_statement_in_delivery_order(
+    harness: Harness,
+) -> None:
+    app = harness.app
+    pipeline = build_pipeline(app.settings, app.runtime.sessions, app.clock, app.runtime.policy)
+    inserts: list[str] = []
+
+    def count(_c: object, _cur: object, statement: str, *_: object) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO SIGNALS"):
+            inserts.append(statement)
+
+    engine = app.runtime.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        done = await asyncio.gather(
+            *(pipeline.run(_delivery(harness, f"{n:016x}")) for n in range(12))
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    ids = [o.signal_id for ctx in done for o in ctx.outcomes]
+    assert all(isinstance(i, int) for i in ids)
+    assert ids == sorted(ids) and len(set(ids)) == 12
+    assert len(inserts) < 12  # the batch's signals went together
+
+
+async def test_twins_in_a_batch_and_occurrences_stored_before_are_duplicates(
+    harness: Harness,
+) -> None:
+    app = harness.app
+    pipeline = build_pipeline(app.settings, app.runtime.sessions, app.clock, app.runtime.policy)
+    await pipeline.run(_delivery(harness, "00000000000000a1"))
+    fresh = build_pipeline(app.settings, app.runtime.sessions, app.clock, app.runtime.policy)
+    done = await asyncio.gather(
+        fresh.run(_delivery(harness, "00000000000000a1")),  # stored by an earlier batch
+        fresh.run(_delivery(harness, "00000000000000b2")),
+        fresh.run(_delivery(harness, "00000000000000b2")),  # its twin, one delivery later
+        fresh.run(_delivery(harness, "00000000000000c3")),
+    )
+    assert [o.disposition for ctx in done for o in ctx.outcomes] == [
+        Disposition.DUPLICATE,
+        Disposition.ATTACHED,
+        Disposition.DUPLICATE,
+        Disposition.ATTACHED,
+    ]
+    assert done[0].outcomes[0].signal_id is None and done[2].outcomes[0].signal_id is None
+
+
+async def test_a_delivery_that_arrives_while_a_batch_runs_joins_it(harness: Harness) -> None:
+    commits: list[object] = []
+    late: list[asyncio.Future[None]] = []
+
+    class HandsInALateOne(_RecordThenMaybeFail):
+        async def __call__(self, ctx: IntakeContext) -> None:
+            await super().__call__(ctx)
+            if ctx.correlation_id == "early":
+                # Queued while the batch is in its stages, as a request parsed meanwhile.
+                late.append(asyncio.ensure_future(group.run(_ctx("late"))))
+                await asyncio.sleep(0)
+
+    def on_commit(connection: object) -> None:
+        commits.append(connection)
+
+    group = GroupCommit(harness.sessions, [HandsInALateOne(set())], max_batch=64, writers=1)
+    engine = harness.app.runtime.engine.sync_engine
+    event.listen(engine, "commit", on_commit)
+    try:
+        await group.run(_ctx("early"))
+        assert len(late) == 1
+        await late[0]
+    finally:
+        event.remove(engine, "commit", on_commit)
+    assert await _stored(harness) == {"early", "late"}
+    assert len(commits) == 1  # the late one went in the early one's transaction

@@ -67,7 +67,9 @@ class Group:
                 outcome.storm_incident_id = storm_id
         if environment not in storm_by_environment:
             await storms.serialize_decision(session)
-            reason = await storms.breaker(session, self._policy, environment, ctx.received_at)
+            reason = await storms.breaker(
+                session, self._policy, environment, ctx.received_at, ctx.signals_ahead
+            )
             storm_by_environment[environment] = reason
             if reason is None:
                 current = await storms.active(session, environment)
