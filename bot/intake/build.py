@@ -6,9 +6,11 @@ from bot.config import Settings
 from bot.domain.clock import Clock
 from bot.intake.budget import AlertBudget
 from bot.intake.commit import GroupCommit
+from bot.intake.known_bodies import KnownBodies
 from bot.intake.pipeline import Pipeline
 from bot.intake.seen import CommittedOccurrences
 from bot.intake.stages.admit import Admit
+from bot.intake.stages.decode import Decode
 from bot.intake.stages.echo import AttachEchoes
 from bot.intake.stages.group import Group
 from bot.intake.stages.incident import OpenOrUpdateIncident
@@ -24,15 +26,18 @@ from policies.policy import Policy
 def build_pipeline(
     settings: Settings, sessions: SessionFactory, clock: Clock, policy: Policy | None = None
 ) -> Pipeline:
-    """verify → parse → normalize → admit → persist → echo → group → incident."""
+    """verify → decode (parse, normalize) → admit → persist → echo → group → incident."""
     # SQLite has one connection: a second writer would only queue for it.
     sqlite = settings.database_url.startswith("sqlite")
     budget = AlertBudget(settings.max_alerts_per_request, settings.max_alerts_per_minute)
     return Pipeline(
         request_stages=[
             Verify(),
-            Parse(),
-            Normalize(subject_rules(settings), settings.group_by),
+            Decode(
+                Parse(),
+                Normalize(subject_rules(settings), settings.group_by),
+                KnownBodies(settings.intake_known_bodies_bytes),
+            ),
             Admit(budget),
         ],
         database=GroupCommit(

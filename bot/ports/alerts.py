@@ -30,6 +30,9 @@ class AlertSource(Protocol):
     """One inbound alert format. Each method raises IntakeError on bad input."""
 
     name: str
+    # True when the signals depend on the body alone (no clock, no freshness window), so
+    # a byte-identical body may reuse an earlier decoding (bot/intake/known_bodies.py).
+    body_decides_signals: bool
 
     def verify(self, headers: Mapping[str, str], body: bytes, now: datetime) -> None: ...
 

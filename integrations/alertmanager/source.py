@@ -34,6 +34,8 @@ class AlertmanagerSource:
     """
 
     name = "alertmanager"
+    # No timestamps to check and nothing taken from the clock: the body says it all.
+    body_decides_signals = True
 
     def __init__(self, bearer_token: SecretStr | None = None) -> None:
         self._token = bearer_token

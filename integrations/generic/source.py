@@ -42,6 +42,8 @@ def check_timestamp(sent_at: datetime, now: datetime, max_age: timedelta) -> Non
 
 class GenericSource:
     name = "generic"
+    # Its signed timestamp must be recent: every delivery is checked against the clock.
+    body_decides_signals = False
 
     def __init__(self, secret: SecretStr, max_age: timedelta) -> None:
         self._secret = secret

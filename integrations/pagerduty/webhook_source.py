@@ -29,6 +29,8 @@ MAX_FUTURE_SKEW = timedelta(minutes=5)
 
 class PagerDutySource:
     name = "pagerduty"
+    # Its event time is checked against the clock on every delivery.
+    body_decides_signals = False
 
     def __init__(self, secret: SecretStr, max_age: timedelta) -> None:
         self._secret = secret
