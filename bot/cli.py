@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from bot import event_loop
 from bot.audit.command import add_parser as add_audit
 from bot.config import ConfigError, load_settings
+from bot.heap import freeze_start_up_heap
 from bot.logs import configure as configure_logging
 from bot.simulate.command import add_parser as add_simulate
 from bot.stats.command import add_parser as add_report
@@ -31,6 +32,7 @@ def _serve(args: argparse.Namespace) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         await app.start(args.host, args.port)
+        freeze_start_up_heap()
         try:
             await stop.wait()
         finally:

@@ -62,7 +62,10 @@ def session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
-POSTGRES_POOL_SIZE = 10
+# Connections kept open: enough for all that may hold one at once (the Slack work pool's
+# 16 slots, the intake's writers, the outbox workers). Past it, each use opens and closes
+# a connection of its own and prepares its statements again.
+POSTGRES_POOL_SIZE = 24
 
 
 async def warm_up(engine: AsyncEngine) -> None:
