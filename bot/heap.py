@@ -2,7 +2,7 @@
 
 Everything alive once the server is up (modules, ORM mappers, validation schemas,
 caches) stays alive for the life of the process, yet every full collection walks all of
-it: measured on the ack path, each one stopped the loop for 90–130 ms, which became the
+it: measured on the ack path, each one stopped the loop for 90 to 130 ms, which became the
 p99 of the slash command acks. Frozen, it is left out of every collection; only what is
 allocated afterwards is ever scanned.
 """
