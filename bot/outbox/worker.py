@@ -32,7 +32,8 @@ JobHandler = Callable[[Job], Awaitable[None]]
 # elsewhere, or waiting behind an earlier job of their incident).
 DRAIN_STEP_SECONDS = 0.05
 # Longest a worker waits for the intake to go quiet before its next claim: intake comes
-# first (on SQLite it shares the one connection), but jobs still get a turn this often.
+# first (on SQLite it shares the one connection), but jobs still get a turn this often,
+# one job per turn while the intake stays busy.
 GIVE_WAY_SECONDS = 0.25
 # Finished jobs are deleted at most this often, by whichever poll notices first.
 SWEEP_EVERY = timedelta(hours=1)
@@ -90,8 +91,9 @@ class OutboxWorker:
         """Look for work now instead of at the next poll."""
         self._wake.set()
 
-    async def run_once(self) -> int:
-        """Claim and run one batch of due jobs; return how many ran."""
+    async def run_once(self, limit: int | None = None) -> int:
+        """Claim and run one batch of due jobs (at most `limit`, else the worker's
+        concurrency); return how many ran."""
         now = self._clock()
         if now - self._swept_at >= SWEEP_EVERY:
             await self._sweep(now)
@@ -101,7 +103,7 @@ class OutboxWorker:
                 worker_id=self.worker_id,
                 now=now,
                 lease=self._lease,
-                limit=self._concurrency,
+                limit=self._concurrency if limit is None else limit,
             )
         if jobs:
             until = now + self._lease
@@ -201,9 +203,11 @@ class OutboxWorker:
 
     async def run_forever(self) -> None:
         while not self._stopping:
-            await self._let_intake_go_first()
+            quiet = await self._let_intake_go_first()
             try:
-                ran = await self.run_once()
+                # Alerts still coming in: one job at a time, so the jobs' share of the
+                # loop stays one job's, not a burst of them all at once.
+                ran = await self.run_once(limit=None if quiet else 1)
             except Exception:
                 log.exception("outbox poll failed; will try again")
                 ran = 0
@@ -214,14 +218,15 @@ class OutboxWorker:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
 
-    async def _let_intake_go_first(self) -> None:
-        """Wait, for a bounded time, until no alert delivery is waiting for its commit.
+    async def _let_intake_go_first(self) -> bool:
+        """Wait, for a bounded time, until no alert delivery is waiting for its commit;
+        False if the intake was still busy when the wait ended.
 
         The bound is on the event loop's clock, like the idle poll: it is a share of real
         time for the jobs, not part of any job's schedule.
         """
         if self._give_way is None:
-            return
+            return True
         quiet = asyncio.ensure_future(self._give_way())
         stopping = asyncio.ensure_future(self._stopped.wait())
         try:
@@ -230,6 +235,7 @@ class OutboxWorker:
                 timeout=self._give_way_seconds,
                 return_when=asyncio.FIRST_COMPLETED,
             )
+            return quiet.done() and not quiet.cancelled()
         finally:
             for task in (quiet, stopping):
                 task.cancel()

@@ -86,3 +86,48 @@ async def test_stopping_ends_the_wait_for_the_intake(harness: Harness) -> None:
     await asyncio.wait_for(intake.waited.wait(), 10)
     worker.stop()
     await asyncio.wait_for(running, 10)  # a guard: it returns at once, not in an hour
+
+
+async def _most_at_once(harness: Harness, intake: _Intake, bound: float) -> int:
+    """Runs four jobs on a worker that may run four at once; how many ran together."""
+    for _ in range(4):
+        await _enqueue(harness)
+    running_now, most, ran, finished = [0], [0], [0], asyncio.Event()
+
+    async def handler(_job: Job) -> None:
+        running_now[0] += 1
+        most[0] = max(most[0], running_now[0])
+        for _ in range(20):
+            await asyncio.sleep(0)
+        running_now[0] -= 1
+        ran[0] += 1
+        if ran[0] == 4:
+            finished.set()
+
+    worker = OutboxWorker(
+        harness.sessions,
+        {KIND: handler},
+        time=harness.time,
+        poll_seconds=0.01,
+        concurrency=4,
+        give_way=intake.quiet,
+        give_way_seconds=bound,
+    )
+    running = asyncio.create_task(worker.run_forever())
+    try:
+        await asyncio.wait_for(finished.wait(), 10)
+    finally:
+        worker.stop()
+        await running
+    return most[0]
+
+
+async def test_while_the_intake_stays_busy_jobs_run_one_at_a_time(harness: Harness) -> None:
+    busy = _Intake()  # never finishes
+    assert await _most_at_once(harness, busy, bound=0.01) == 1
+
+
+async def test_once_the_intake_is_quiet_jobs_run_together_again(harness: Harness) -> None:
+    quiet = _Intake()
+    quiet.done.set()
+    assert await _most_at_once(harness, quiet, bound=3600) == 4
