@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import cache
 
-from sqlalchemy import bindparam
+from sqlalchemy import ARRAY, String, any_, bindparam
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
@@ -24,12 +24,20 @@ CHUNK = 500
 
 
 @cache
-def _query() -> Select[str | None, int]:
-    """Built once, against the table: asked at the start of every batch."""
+def _query(dialect: str) -> Select[str | None, int]:
+    """Built once, against the table: asked at the start of every batch.
+
+    On PostgreSQL the keys go as one array, so the SQL text is the same for any number
+    of keys and the server's prepared statement is reused; an IN list of a new length
+    would be prepared again, a round trip more.
+    """
     table = IncidentRow.__table__  # type: ignore[attr-defined]
-    return select(table.c.open_group_key, table.c.id).where(
-        table.c.open_group_key.in_(bindparam("open_group_keys", expanding=True))
-    )
+    keys = table.c.open_group_key
+    if dialect == "postgresql":
+        wanted = keys == any_(bindparam("open_group_keys", type_=ARRAY(String)))
+    else:
+        wanted = keys.in_(bindparam("open_group_keys", expanding=True))
+    return select(table.c.open_group_key, table.c.id).where(wanted)
 
 
 class OpenIncidents:
@@ -48,7 +56,8 @@ class OpenIncidents:
         self._known.update(dict.fromkeys(wanted))
         for start in range(0, len(wanted), CHUNK):
             chunk = wanted[start : start + CHUNK]
-            result = await session.exec(_query(), params={"open_group_keys": chunk})
+            dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+            result = await session.exec(_query(dialect), params={"open_group_keys": chunk})
             for key, incident_id in result.all():
                 if key is not None:
                     self._known[key] = incident_id

@@ -43,6 +43,9 @@ def create_engine(url: str, schema: str | None = None) -> AsyncEngine:
         pool_size=POSTGRES_POOL_SIZE,
         max_overflow=10,
         pool_pre_ping=True,
+        # The most recently used connection first: its prepared statements are warm,
+        # where cycling through all of them would prepare each statement on each.
+        pool_use_lifo=True,
         connect_args=connect_args,
     )
 
