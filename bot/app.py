@@ -29,6 +29,7 @@ from bot.domain.clock import REAL_TIME, Clock, TimeSource
 from bot.handoff import setup as handoff_setup
 from bot.incidents import flows, jobs
 from bot.intake.build import build_pipeline
+from bot.intake.rehearsal import rehearsal_deliveries
 from bot.metrics.live import LiveMetrics
 from bot.metrics.slack import instrument as instrument_slack
 from bot.outbox import service as outbox_service
@@ -42,6 +43,7 @@ from bot.store import schema
 from bot.store.checkpoint import WalCheckpointer
 from bot.store.database import create_engine, ping, session_factory, warm_up
 from bot.storms import setup as storm_setup
+from bot.subjects.setup import subject_rules
 from bot.tickets import setup as ticket_setup
 from bot.triage import flows as triage_flows
 from bot.triage import jobs as triage_jobs
@@ -65,6 +67,8 @@ log = logging.getLogger(__name__)
 
 # How long stopping waits for Slack requests still being handled after their ack.
 SLACK_WORK_GRACE_SECONDS = 10.0
+# Longest the intake rehearsal may hold up the start; it takes well under a second.
+REHEARSAL_SECONDS = 30.0
 
 
 def job_routes(threads: SlackThreads) -> tuple[JobRoute, ...]:
@@ -183,6 +187,7 @@ class Smokejumper:
             ),
         )
         pipeline = build_pipeline(settings, sessions, self.clock, policy_load.policy)
+        self.pipeline = pipeline
         self.worker = OutboxWorker(
             sessions,
             job_handlers(self.runtime, capabilities.jobs),
@@ -244,6 +249,20 @@ class Smokejumper:
         """The time source's wall clock."""
         return self.time.now
 
+    async def _rehearse_intake(self) -> None:
+        """Run the alert path once on made-up alerts, rolled back (bot/intake/rehearsal.py)."""
+        deliveries = rehearsal_deliveries(
+            subject_rules(self.settings), self.settings.group_by, self.clock()
+        )
+        try:
+            await asyncio.wait_for(self.pipeline.rehearse(deliveries), REHEARSAL_SECONDS)
+        except Exception as exc:
+            # Only a cost to the first alerts: never a reason not to serve them.
+            log.warning("intake rehearsal failed (%s); serving anyway", type(exc).__name__)
+            self.readiness.notes["intake_rehearsal"] = f"failed ({type(exc).__name__})"
+        else:
+            self.readiness.notes["intake_rehearsal"] = "done"
+
     async def start(self, host: str = "127.0.0.1", port: int = 3000) -> None:
         """Migrate, then serve; returns once the port is bound."""
         if self.settings.migrate_on_start:
@@ -252,6 +271,7 @@ class Smokejumper:
             )
         if self.settings.database_warm_up:
             await warm_up(self.runtime.engine)
+            await self._rehearse_intake()
         if self.adapters is None and self.settings.adapters_file is not None:
             config = load_adapters_file(self.settings.adapters_file)
             self._built_adapters = await build_adapters(config, self.time)

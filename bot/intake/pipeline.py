@@ -33,6 +33,10 @@ class Pipeline:
         """Return once no delivery is waiting for its commit."""
         await self._database.quiet()
 
+    async def rehearse(self, contexts: Sequence[IntakeContext]) -> None:
+        """Run already-decoded deliveries through the database stages, keeping nothing."""
+        await self._database.rehearse(contexts)
+
     async def run(self, ctx: IntakeContext) -> IntakeContext:
         for stage in self.request_stages:
             await stage(ctx)
