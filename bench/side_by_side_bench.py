@@ -528,7 +528,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--commands", type=int, default=2000, help="slash commands (2000)")
     parser.add_argument("--ack-concurrency", type=int, default=50)
     parser.add_argument("--backends", default="sqlite,postgres")
-    parser.add_argument("--server-log-level", default="WARNING")
+    parser.add_argument(
+        "--server-log-level", default="INFO", help="server --log-level (INFO, as it serves)"
+    )
     return parser.parse_args(argv)
 
 

@@ -71,10 +71,14 @@ def alert_handler(
             raise
         on_accepted()
         summary = ctx.summary()
-        log.info("accepted %s alert %s: %s", source.name, ctx.correlation_id, summary["outcomes"])
+        outcomes = summary["outcomes"]
+        # Resends of what is stored already are most deliveries and change nothing: one
+        # line each would bury the deliveries that did something, and cost a write each.
+        level = logging.DEBUG if set(outcomes) == {"duplicate"} else logging.INFO
+        log.log(level, "accepted %s alert %s: %s", source.name, ctx.correlation_id, outcomes)
         answer = web.Response(
             body=orjson.dumps(summary), status=202, content_type="application/json"
         )
-        return answer, dict(summary["outcomes"])
+        return answer, dict(outcomes)
 
     return handle
