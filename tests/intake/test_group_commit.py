@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -58,19 +60,26 @@ async def _stored(harness: Harness) -> set[str]:
     return {row.summary for row in rows}
 
 
-async def test_deliveries_that_arrive_together_share_a_commit(harness: Harness) -> None:
+@contextlib.contextmanager
+def _commits(harness: Harness) -> Iterator[list[object]]:
+    """The commits made while the block runs."""
     commits: list[object] = []
 
     def on_commit(connection: object) -> None:
         commits.append(connection)
 
-    group = GroupCommit(harness.sessions, [_RecordThenMaybeFail(set())], max_batch=64, writers=1)
     engine = harness.app.runtime.engine.sync_engine
     event.listen(engine, "commit", on_commit)
     try:
-        await asyncio.gather(*(group.run(_ctx(f"d{n}")) for n in range(20)))
+        yield commits
     finally:
         event.remove(engine, "commit", on_commit)
+
+
+async def test_deliveries_that_arrive_together_share_a_commit(harness: Harness) -> None:
+    group = GroupCommit(harness.sessions, [_RecordThenMaybeFail(set())], max_batch=64, writers=1)
+    with _commits(harness) as commits:
+        await asyncio.gather(*(group.run(_ctx(f"d{n}")) for n in range(20)))
     assert await _stored(harness) == {f"d{n}" for n in range(20)}
     assert 1 <= len(commits) < 20
 
@@ -236,7 +245,6 @@ async def test_twins_in_a_batch_and_occurrences_stored_before_are_duplicates(
 
 
 async def test_a_delivery_that_arrives_while_a_batch_runs_joins_it(harness: Harness) -> None:
-    commits: list[object] = []
     late: list[asyncio.Future[None]] = []
 
     class HandsInALateOne(_RecordThenMaybeFail):
@@ -247,17 +255,10 @@ async def test_a_delivery_that_arrives_while_a_batch_runs_joins_it(harness: Harn
                 late.append(asyncio.ensure_future(group.run(_ctx("late"))))
                 await asyncio.sleep(0)
 
-    def on_commit(connection: object) -> None:
-        commits.append(connection)
-
     group = GroupCommit(harness.sessions, [HandsInALateOne(set())], max_batch=64, writers=1)
-    engine = harness.app.runtime.engine.sync_engine
-    event.listen(engine, "commit", on_commit)
-    try:
+    with _commits(harness) as commits:
         await group.run(_ctx("early"))
         assert len(late) == 1
         await late[0]
-    finally:
-        event.remove(engine, "commit", on_commit)
     assert await _stored(harness) == {"early", "late"}
     assert len(commits) == 1  # the late one went in the early one's transaction

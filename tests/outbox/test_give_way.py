@@ -6,7 +6,7 @@ import asyncio
 
 from bot.outbox import service as outbox
 from bot.outbox.service import Job
-from bot.outbox.worker import OutboxWorker
+from bot.outbox.worker import JobHandler, OutboxWorker
 from tests.support.harness import Harness
 
 KIND = "test.give_way"
@@ -29,6 +29,20 @@ class _Intake:
         await self.done.wait()
 
 
+def _worker_for(
+    harness: Harness, intake: _Intake, bound: float, handler: JobHandler, concurrency: int = 4
+) -> OutboxWorker:
+    return OutboxWorker(
+        harness.sessions,
+        {KIND: handler},
+        time=harness.time,
+        poll_seconds=0.01,
+        concurrency=concurrency,
+        give_way=intake.quiet,
+        give_way_seconds=bound,
+    )
+
+
 async def _worker(
     harness: Harness, intake: _Intake, bound: float
 ) -> tuple[OutboxWorker, asyncio.Event]:
@@ -37,15 +51,7 @@ async def _worker(
     async def handler(_job: Job) -> None:
         ran.set()
 
-    worker = OutboxWorker(
-        harness.sessions,
-        {KIND: handler},
-        time=harness.time,
-        poll_seconds=0.01,
-        give_way=intake.quiet,
-        give_way_seconds=bound,
-    )
-    return worker, ran
+    return _worker_for(harness, intake, bound, handler), ran
 
 
 async def test_jobs_wait_while_alerts_are_being_committed(harness: Harness) -> None:
@@ -104,15 +110,7 @@ async def _most_at_once(harness: Harness, intake: _Intake, bound: float) -> int:
         if ran[0] == 4:
             finished.set()
 
-    worker = OutboxWorker(
-        harness.sessions,
-        {KIND: handler},
-        time=harness.time,
-        poll_seconds=0.01,
-        concurrency=4,
-        give_way=intake.quiet,
-        give_way_seconds=bound,
-    )
+    worker = _worker_for(harness, intake, bound, handler, concurrency=4)
     running = asyncio.create_task(worker.run_forever())
     try:
         await asyncio.wait_for(finished.wait(), 10)
