@@ -40,9 +40,11 @@ class Settings(BaseSettings):
     # Flood control, per alert source: one request, and per minute in this process.
     max_alerts_per_request: int = Field(default=1000, gt=0)
     # Group commit (bot/intake/commit.py): deliveries per transaction at most, and
-    # transactions in flight at once (PostgreSQL; SQLite writes one at a time).
+    # transactions in flight at once (PostgreSQL; SQLite writes one at a time). One is
+    # the default there too: a batch takes in whatever arrives while it runs, and
+    # batches side by side only wait on each other for the rows they share (a storm's).
     intake_batch_max: int = Field(default=64, ge=1, le=1000)
-    intake_batch_writers: int = Field(default=3, ge=1, le=16)
+    intake_batch_writers: int = Field(default=1, ge=1, le=16)
     # The serve loop: uvloop (when installed) or asyncio's own (bot/event_loop.py).
     event_loop: Literal["uvloop", "asyncio"] = "uvloop"
     # Occurrences remembered as committed, so their repeats skip the database (0: off).

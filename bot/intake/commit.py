@@ -43,6 +43,9 @@ from bot.storms.keys import split_key, storm_key
 
 log = logging.getLogger(__name__)
 
+# How long no delivery must have come before the intake counts as quiet (see `quiet`).
+SETTLE_SECONDS = 0.05
+
 
 class Stage(Protocol):
     """One step of the alert path; raises IntakeError to stop with a reason."""
@@ -73,27 +76,47 @@ class GroupCommit:
         *,
         max_batch: int,
         writers: int,
+        settle_seconds: float = SETTLE_SECONDS,
     ) -> None:
         self._sessions = sessions
         self._stages = list(stages)
         self._max_batch = max_batch
         self._writers = writers
+        self._settle = settle_seconds
         self._queue: deque[_Waiting] = deque()
         self._running: set[asyncio.Task[None]] = set()
-        # Deliveries handed in and not yet answered; `quiet` is set while there are none.
+        # Deliveries handed in and not yet answered; `_idle` is set while there are none.
         self._in_flight = 0
-        self._quiet = asyncio.Event()
-        self._quiet.set()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        # When a delivery was last handed in or answered, on the loop's clock (None: never).
+        self._last_activity: float | None = None
 
     async def quiet(self) -> None:
-        """Return once no delivery is waiting for its commit (at once if none is)."""
-        await self._quiet.wait()
+        """Return once no delivery is waiting for its commit, and none has been handed in
+        or answered for a moment.
+
+        A steady stream has an instant with nothing in hand between two batches (all
+        answered, the next not yet parsed); the moment (`settle_seconds`, on the loop's
+        clock, like every bound on giving way) keeps that instant from counting as quiet.
+        """
+        loop = asyncio.get_running_loop()
+        while True:
+            await self._idle.wait()
+            if self._last_activity is None:
+                return
+            settled_at = self._last_activity + self._settle
+            if loop.time() >= settled_at:
+                return
+            await asyncio.sleep(settled_at - loop.time())
 
     async def run(self, ctx: IntakeContext) -> None:
         """Return once `ctx`'s rows are committed; raise what its stages raised."""
-        waiting = _Waiting(ctx, asyncio.get_running_loop().create_future())
+        loop = asyncio.get_running_loop()
+        waiting = _Waiting(ctx, loop.create_future())
+        self._last_activity = loop.time()
         self._in_flight += 1
-        self._quiet.clear()
+        self._idle.clear()
         waiting.done.add_done_callback(self._answered)
         self._queue.append(waiting)
         if len(self._running) < self._writers:
@@ -194,9 +217,10 @@ class GroupCommit:
             waiting.ctx.forget_database_facts()
 
     def _answered(self, _done: asyncio.Future[None]) -> None:
+        self._last_activity = asyncio.get_running_loop().time()
         self._in_flight -= 1
         if self._in_flight == 0:
-            self._quiet.set()
+            self._idle.set()
 
     async def _stages_for(self, ctx: IntakeContext, session: AsyncSession) -> None:
         ctx.session = session

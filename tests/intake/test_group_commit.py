@@ -111,7 +111,13 @@ async def test_a_delivery_returns_only_once_its_rows_are_visible_to_others(
 
 
 async def test_quiet_waits_for_every_delivery_in_hand(harness: Harness) -> None:
-    group = GroupCommit(harness.sessions, [_RecordThenMaybeFail({"d1"})], max_batch=64, writers=1)
+    group = GroupCommit(
+        harness.sessions,
+        [_RecordThenMaybeFail({"d1"})],
+        max_batch=64,
+        writers=1,
+        settle_seconds=0,
+    )
     await asyncio.wait_for(group.quiet(), 1)  # nothing in hand
 
     deliveries = [asyncio.ensure_future(group.run(_ctx(f"d{n}"))) for n in range(3)]
@@ -122,6 +128,24 @@ async def test_quiet_waits_for_every_delivery_in_hand(harness: Harness) -> None:
 
     await asyncio.gather(*deliveries, return_exceptions=True)
     await asyncio.wait_for(quiet, 1)  # answered, the failed one included
+
+
+async def test_quiet_also_waits_for_the_stream_to_settle(harness: Harness) -> None:
+    """All answered is not quiet yet: the next delivery of a stream may be a moment away."""
+    group = GroupCommit(
+        harness.sessions,
+        [_RecordThenMaybeFail(set())],
+        max_batch=64,
+        writers=1,
+        settle_seconds=3600,
+    )
+    await asyncio.wait_for(group.quiet(), 1)  # nothing ever handed in: quiet at once
+    await asyncio.gather(*(group.run(_ctx(f"d{n}")) for n in range(3)))
+    quiet = asyncio.ensure_future(group.quiet())
+    for _ in range(50):
+        await asyncio.sleep(0)
+    assert not quiet.done()  # none in hand, but the last came less than an hour ago
+    quiet.cancel()
 
 
 async def test_alerts_of_one_group_in_one_batch_share_one_incident(harness: Harness) -> None:
