@@ -17,7 +17,7 @@ from bot.eventlog import service as eventlog
 from bot.intake.build import build_pipeline
 from bot.intake.commit import GroupCommit
 from bot.intake.context import Disposition, IntakeContext
-from bot.store.models import EventRow
+from bot.store.models import EventRow, OutboxRow
 from handlers.http.sources import build_alert_sources
 from tests.conftest import fixture_json
 from tests.support.harness import Harness
@@ -162,7 +162,70 @@ async def test_alerts_of_one_group_in_one_batch_share_one_incident(harness: Harn
     outcomes = sorted(tuple(r.body["outcomes"].items()) for r in replies)
     assert outcomes == [(("attached", 1),)] * 19 + [(("opened", 1),)]
     assert len({tuple(r.body["incidents"]) for r in replies}) == 1
-    assert len(await harness.incidents()) == 1
+    [incident] = await harness.incidents()
+    assert incident.signal_count == 20  # counted per batch, not lost
+    attached = [
+        e for e in await harness.events(incident.id) if e.kind == "incident.signal_attached"
+    ]
+    assert len(attached) == 19
+
+
+async def test_an_incidents_count_and_card_are_written_once_per_batch(harness: Harness) -> None:
+    app = harness.app
+    pipeline = build_pipeline(app.settings, app.runtime.sessions, app.clock, app.runtime.policy)
+    await pipeline.run(_delivery(harness, "00000000000000a1"))  # opens the incident
+    [opened] = await harness.incidents()
+    writes: list[str] = []
+
+    def record(_c: object, _cur: object, statement: str, *_: object) -> None:
+        words = " ".join(statement.split()[:3]).upper()
+        if words in ("UPDATE INCIDENTS SET", "INSERT INTO OUTBOX"):
+            writes.append(words)
+
+    engine = app.runtime.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        await asyncio.gather(
+            *(pipeline.run(_delivery(harness, f"{n:016x}")) for n in range(10, 22))
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    [incident] = await harness.incidents()
+    assert incident.signal_count == opened.signal_count + 12
+    # Twelve alerts joined it: a few batches at most, each one count and one refresh.
+    assert 1 <= writes.count("UPDATE INCIDENTS SET") < 12
+    async with harness.sessions() as session:
+        refreshes = await session.exec(
+            select(OutboxRow).where(OutboxRow.kind == "incident.refresh_card")
+        )
+        assert len(refreshes.all()) == 1  # coalesced: one pending edit shows them all
+
+
+async def test_an_alert_that_fires_and_resolves_in_one_batch_leaves_the_incident_resolved(
+    harness: Harness,
+) -> None:
+    app = harness.app
+    pipeline = build_pipeline(app.settings, app.runtime.sessions, app.clock, app.runtime.policy)
+    await pipeline.run(_delivery(harness, "00000000000000f1"))  # opens the incident
+
+    def resolved(fingerprint: str) -> IntakeContext:
+        ctx = _delivery(harness, fingerprint)
+        document = json.loads(ctx.body)
+        document["status"] = "resolved"
+        document["alerts"][0].update(status="resolved", endsAt="2030-01-01T01:00:00Z")
+        ctx.body = json.dumps(document).encode()
+        ctx.correlation_id += "-resolved"
+        return ctx
+
+    # One batch: f2 joins, f1 resolves (f2 still fires), then f2 resolves too.
+    await asyncio.gather(
+        pipeline.run(_delivery(harness, "00000000000000f2")),
+        pipeline.run(resolved("00000000000000f1")),
+        pipeline.run(resolved("00000000000000f2")),
+    )
+    [incident] = await harness.incidents()
+    assert incident.signal_resolved is True  # the batch's count must not undo the resolve
+    assert incident.signal_count == 2
 
 
 async def test_a_resolve_batched_behind_its_firing_finds_it_linked(harness: Harness) -> None:

@@ -48,6 +48,10 @@ class OpenOrUpdateIncident:
             await self._link_signal(ctx, outcome)
             await self._storm_alert(ctx, outcome, None, now)
             return
+        if outcome.storm is None and outcome.incident_id is not None:
+            # Joining an incident grouping found open: counted with the batch's others.
+            await self._attach(ctx, outcome, outcome.incident_id, now)
+            return
         if outcome.storm is not None:
             key = storm_key(signal.environment)
             incident, created = await storms.open_or_attach(session, signal, now)
@@ -57,6 +61,9 @@ class OpenOrUpdateIncident:
         assert incident.id is not None
         if ctx.open_incidents is not None:
             ctx.open_incidents.opened(key, incident.id)
+        if not created and not storms.is_storm(incident):
+            await self._attach(ctx, outcome, incident.id, now)
+            return
         outcome.incident_id = incident.id
         outcome.disposition = Disposition.OPENED if created else Disposition.ATTACHED
         await self._link_signal(ctx, outcome)
@@ -75,42 +82,44 @@ class OpenOrUpdateIncident:
             **_signal_facts(signal),
             "signal_id": outcome.signal_id,
             "group_key": outcome.group_key,
+            "title": incident.title,
+            "service": incident.service,
+            "environment": incident.environment,
         }
-        if created:
-            data.update(
-                title=incident.title,
-                service=incident.service,
-                environment=incident.environment,
-            )
-            await incident_opened(
-                session,
-                incident,
-                actor=signal.source,
-                summary=f"Incident opened by {signal.source}: {signal.summary[:200]}",
-                correlation_id=ctx.correlation_id,
-                now=now,
-                data=data,
-            )
-            return
-        eventlog.record(
+        await incident_opened(
             session,
+            incident,
+            actor=signal.source,
+            summary=f"Incident opened by {signal.source}: {signal.summary[:200]}",
+            correlation_id=ctx.correlation_id,
+            now=now,
+            data=data,
+        )
+
+    async def _attach(
+        self, ctx: IntakeContext, outcome: SignalOutcome, incident_id: int, now: datetime
+    ) -> None:
+        """A firing alert joins an open incident: linked and logged now; its count, severity
+        and card refresh are written with the batch's others (bot/intake/effects.py)."""
+        signal = outcome.signal
+        outcome.incident_id = incident_id
+        outcome.disposition = Disposition.ATTACHED
+        await self._link_signal(ctx, outcome)
+        eventlog.record(
+            ctx.db(),
             kind=EventKind.INCIDENT_SIGNAL_ATTACHED,
             actor=signal.source,
             summary=f"Signal from {signal.source}: {signal.summary[:200]}",
             correlation_id=ctx.correlation_id,
             at=now,
-            incident_id=incident.id,
-            data=data,
+            incident_id=incident_id,
+            data={
+                **_signal_facts(signal),
+                "signal_id": outcome.signal_id,
+                "group_key": outcome.group_key,
+            },
         )
-        # Card refreshes coalesce: one pending edit shows every signal since it was queued.
-        await outbox.enqueue(
-            session,
-            kind=jobs.REFRESH_CARD,
-            incident_id=incident.id,
-            correlation_id=ctx.correlation_id,
-            now=now,
-            coalesce=True,
-        )
+        ctx.effects.alert_attached(incident_id, Severity(signal.severity), ctx.correlation_id, now)
 
     async def _storm_alert(
         self,
@@ -209,6 +218,7 @@ class OpenOrUpdateIncident:
             # each would flood the channel.
             ctx.effects.storm_resolved(outcome.incident_id, ctx.correlation_id, now)
             return
+        ctx.effects.alert_resolved(outcome.incident_id, ctx.correlation_id, now)
         await outbox.enqueue(
             session,
             kind=jobs.ANNOUNCE_SIGNAL_RESOLVED,
