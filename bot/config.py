@@ -49,9 +49,9 @@ class Settings(BaseSettings):
     event_loop: Literal["uvloop", "asyncio"] = "uvloop"
     # Occurrences remembered as committed, so their repeats skip the database (0: off).
     intake_seen_capacity: int = Field(default=20000, ge=0, le=1_000_000)
-    # Bytes of recent bodies kept with their decoded signals, so a byte-identical
-    # repeat is not decoded again (bot/intake/known_bodies.py; 0: off).
-    intake_known_bodies_bytes: int = Field(default=4 * 1024 * 1024, ge=0, le=256 * 1024 * 1024)
+    # Memory (estimated) for recent bodies kept with their decoded signals, so a
+    # byte-identical repeat is not decoded again (bot/intake/known_bodies.py; 0: off).
+    intake_known_bodies_bytes: int = Field(default=8 * 1024 * 1024, ge=0, le=256 * 1024 * 1024)
     max_alerts_per_minute: int = Field(default=12000, gt=0)
     announce_channel: str | None = None
     responders: Annotated[list[str], NoDecode] = Field(default_factory=list)

@@ -7,9 +7,10 @@ gives the same signals, so parsing, validating and normalizing it again is waste
 the repeat path that was most of the time a delivery took.
 
 Keyed by the body's exact bytes (and its source and content type), so a hit is never a
-different body. Bounded by the bytes of the bodies kept; the least recently seen go
-first. What is kept is the decoding only: authentication, the alert budget and dedup
-still run for every delivery.
+different body. Bounded by an estimate of the memory kept: the body's bytes, plus
+`SIGNAL_COST` for each decoded signal (measured at about 5 KB each with their labels); the
+least recently seen go first. What is kept is the decoding only: authentication, the
+alert budget and dedup still run for every delivery.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from bot.ports.alerts import Rejected
 
 # A body larger than this is decoded every time: kept, it would crowd out many others.
 LARGEST_KEPT = 64 * 1024
+# What one decoded signal is counted as taking, on top of its body's bytes.
+SIGNAL_COST = 5 * 1024
 
 
 @dataclass(frozen=True)
@@ -49,14 +52,18 @@ class KnownBodies:
         return decoded
 
     def add(self, source: str, content_type: str, body: bytes, decoded: Decoded) -> None:
-        if len(body) > LARGEST_KEPT or len(body) > self._capacity:
+        if len(body) > LARGEST_KEPT or _cost(body, decoded) > self._capacity:
             return
         key = (source, content_type, body)
         if key in self._entries:
             self._entries.move_to_end(key)
             return
         self._entries[key] = decoded
-        self._size += len(body)
+        self._size += _cost(body, decoded)
         while self._size > self._capacity:
-            (_, _, dropped), _ = self._entries.popitem(last=False)
-            self._size -= len(dropped)
+            (_, _, dropped_body), dropped = self._entries.popitem(last=False)
+            self._size -= _cost(dropped_body, dropped)
+
+
+def _cost(body: bytes, decoded: Decoded) -> int:
+    return len(body) + SIGNAL_COST * len(decoded.signals)

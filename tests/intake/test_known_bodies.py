@@ -11,7 +11,7 @@ import pytest
 
 from bot.domain.clock import VirtualTime
 from bot.domain.signals import Signal, SignalStatus
-from bot.intake.known_bodies import LARGEST_KEPT, Decoded, KnownBodies
+from bot.intake.known_bodies import LARGEST_KEPT, SIGNAL_COST, Decoded, KnownBodies
 from integrations.alertmanager.source import AlertmanagerSource
 from integrations.generic.source import GenericSource
 from integrations.slack.emulator import SlackEmulator
@@ -38,7 +38,7 @@ def _decoded(fingerprint: str) -> Decoded:
 
 
 def test_only_the_same_bytes_from_the_same_source_and_type_are_known() -> None:
-    known = KnownBodies(1024)
+    known = KnownBodies(64 * 1024)
     known.add("alertmanager", "application/json", b'{"a": 1}', _decoded("a"))
     assert known.get("alertmanager", "application/json", b'{"a": 1}') == _decoded("a")
     assert known.get("alertmanager", "application/json", b'{"a":1}') is None
@@ -46,8 +46,9 @@ def test_only_the_same_bytes_from_the_same_source_and_type_are_known() -> None:
     assert known.get("alertmanager", "text/plain", b'{"a": 1}') is None
 
 
-def test_the_bytes_kept_are_bounded_and_the_least_recently_seen_go_first() -> None:
-    known = KnownBodies(30)
+def test_the_memory_kept_is_bounded_and_the_least_recently_seen_go_first() -> None:
+    # Room for three bodies of 10 bytes with one signal each.
+    known = KnownBodies(3 * (10 + SIGNAL_COST))
     bodies = [bytes([n]) * 10 for n in range(3)]
     for n, body in enumerate(bodies):
         known.add("alertmanager", "application/json", body, _decoded(str(n)))
@@ -55,6 +56,15 @@ def test_the_bytes_kept_are_bounded_and_the_least_recently_seen_go_first() -> No
     known.add("alertmanager", "application/json", b"x" * 10, _decoded("x"))
     kept = [known.get("alertmanager", "application/json", b) is not None for b in bodies]
     assert kept == [True, False, True] and len(known) == 3
+
+
+def test_each_signal_counts_against_the_memory_kept() -> None:
+    known = KnownBodies(2 * SIGNAL_COST)
+    many = Decoded(signals=_decoded("a").signals * 3, rejected=())
+    known.add("alertmanager", "application/json", b"{}", many)  # three signals: too many
+    known.add("alertmanager", "application/json", b"[]", _decoded("b"))
+    assert known.get("alertmanager", "application/json", b"{}") is None
+    assert known.get("alertmanager", "application/json", b"[]") is not None
 
 
 def test_a_large_body_and_a_zero_capacity_keep_nothing() -> None:
