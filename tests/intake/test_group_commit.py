@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -20,6 +18,7 @@ from bot.intake.context import Disposition, IntakeContext
 from bot.store.models import EventRow, OutboxRow
 from handlers.http.sources import build_alert_sources
 from tests.conftest import fixture_json
+from tests.support.engine_events import engine_events
 from tests.support.harness import Harness
 from tests.support.intake import bare_context
 
@@ -60,25 +59,9 @@ async def _stored(harness: Harness) -> set[str]:
     return {row.summary for row in rows}
 
 
-@contextlib.contextmanager
-def _commits(harness: Harness) -> Iterator[list[object]]:
-    """The commits made while the block runs."""
-    commits: list[object] = []
-
-    def on_commit(connection: object) -> None:
-        commits.append(connection)
-
-    engine = harness.app.runtime.engine.sync_engine
-    event.listen(engine, "commit", on_commit)
-    try:
-        yield commits
-    finally:
-        event.remove(engine, "commit", on_commit)
-
-
 async def test_deliveries_that_arrive_together_share_a_commit(harness: Harness) -> None:
     group = GroupCommit(harness.sessions, [_RecordThenMaybeFail(set())], max_batch=64, writers=1)
-    with _commits(harness) as commits:
+    with engine_events(harness, "commit") as commits:
         await asyncio.gather(*(group.run(_ctx(f"d{n}")) for n in range(20)))
     assert await _stored(harness) == {f"d{n}" for n in range(20)}
     assert 1 <= len(commits) < 20
@@ -343,7 +326,7 @@ async def test_a_delivery_that_arrives_while_a_batch_runs_joins_it(harness: Harn
                 await asyncio.sleep(0)
 
     group = GroupCommit(harness.sessions, [HandsInALateOne(set())], max_batch=64, writers=1)
-    with _commits(harness) as commits:
+    with engine_events(harness, "commit") as commits:
         await group.run(_ctx("early"))
         assert len(late) == 1
         await late[0]

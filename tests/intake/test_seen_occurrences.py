@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from bot.domain.errors import IntakeError
 from bot.domain.signals import Severity, Signal, SignalStatus
@@ -16,6 +15,7 @@ from bot.intake.pipeline import Pipeline
 from bot.intake.seen import CommittedOccurrences
 from bot.store.models import SignalRow
 from tests.conftest import fixture_json
+from tests.support.engine_events import engine_events
 from tests.support.harness import Harness
 from tests.support.intake import bare_context
 
@@ -48,17 +48,8 @@ async def test_a_repeat_delivery_is_a_duplicate_without_a_transaction(harness: H
     first = await harness.post("/alerts/alertmanager", body)
     assert first.status == 202 and first.body["outcomes"] == {"opened": 1}
 
-    began: list[object] = []
-
-    def on_begin(connection: object) -> None:
-        began.append(connection)
-
-    sync_engine = harness.app.runtime.engine.sync_engine
-    event.listen(sync_engine, "begin", on_begin)
-    try:
+    with engine_events(harness, "begin") as began:
         again = await harness.post("/alerts/alertmanager", body)
-    finally:
-        event.remove(sync_engine, "begin", on_begin)
     assert again.status == 202 and again.body["outcomes"] == {"duplicate": 1}
     assert began == []
     assert await harness.count(SignalRow) == 1
